@@ -1,0 +1,420 @@
+"""Query the ICD-10-CM tabular table: codes, hierarchy, inherited notes, 7th characters, validity."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from medcoder.codesets.store import TableInfo
+
+NOTE_LABELS = {
+    "inclusionTerm": "Inclusion term",
+    "includes": "Includes",
+    "excludes1": "Excludes1",
+    "excludes2": "Excludes2",
+    "codeFirst": "Code first",
+    "useAdditionalCode": "Use additional code",
+    "codeAlso": "Code also",
+    "notes": "Note",
+    "sevenChrNote": "7th character note",
+}
+# Notes that apply to every code below the level where they are printed (ICD-10-CM
+# Official Guidelines I.A.12-I.A.13: instructional notes at a category apply to all its codes;
+# chapter and block notes apply to the whole chapter/block). Inclusion terms only describe
+# the code they are listed under.
+INHERITED = frozenset(NOTE_LABELS) - {"inclusionTerm"}
+
+STOPWORDS = frozenset({"of", "the", "and", "a", "an", "in", "on", "to", "for", "nos"})
+# Words coders type that the Tabular spells otherwise (lookup only; the diagnosis coder has
+# its own, larger lexicon).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "distal": ("lower end",),
+    "proximal": ("upper end",),
+    "ckd": ("chronic kidney disease",),
+    "htn": ("hypertension", "hypertensive"),
+    "dm": ("diabetes",),
+    "t2dm": ("type 2 diabetes",),
+    "chf": ("heart failure",),
+    "copd": ("chronic obstructive pulmonary disease",),
+    "afib": ("atrial fibrillation",),
+    "uti": ("urinary tract infection",),
+    "mi": ("myocardial infarction",),
+    "left": ("left",),
+    "right": ("right",),
+}
+
+
+def _has_word(text: str, term: str) -> bool:
+    if " " in term:
+        return term in text
+    return re.search(r"\b" + re.escape(term[:5] if len(term) > 5 else term), text) is not None
+
+
+_CODE_RE = re.compile(r"^([A-Z][0-9A-Z][0-9A-Z])\.?([0-9A-Z]{0,4})$")
+
+
+def normalize(code: str) -> str:
+    """``e1122`` → ``E11.22``; ``W19XXXA`` → ``W19.XXXA``; leaves blocks/chapters alone."""
+    c = code.strip().upper().replace(" ", "")
+    m = _CODE_RE.match(c)
+    if not m:
+        return c
+    head, tail = m.groups()
+    return f"{head}.{tail}" if tail else head
+
+
+@dataclass(frozen=True)
+class Note:
+    type: str
+    label: str
+    text: str
+    source: str  # the node that prints it
+    source_kind: str  # chapter | block | category | subcategory | code
+    inherited: bool
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    kind: str
+    title: str
+    parent: str | None
+    depth: int
+    chapter: str | None
+    block: str | None
+    billable: bool
+    seventh_from: str | None
+
+
+@dataclass
+class Validation:
+    """The answer to "may I report this code on this date?"."""
+
+    code: str  # as normalised
+    valid: bool
+    reason: str | None = None
+    kind: str | None = None  # what the code is in the table (category, code, …) or None if unknown
+    title: str | None = None
+    children: list[str] = field(default_factory=list)  # valid codes one level down (headers)
+    seventh_characters: list[tuple[str, str]] = field(default_factory=list)
+    suggestion: str | None = None  # e.g. the placeholder-X form
+    replacements: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    release: str | None = None
+    notice: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TabularReader:
+    """Reader for an installed ``icd10cm-tabular`` table folder."""
+
+    def __init__(self, path: Path, info: TableInfo | None = None) -> None:
+        self.path = Path(path)
+        self.info = info
+        self._db: sqlite3.Connection | None = None
+        self._nodes: dict[str, Node] = {}
+
+    # -- storage ---------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(
+                f"file:{self.path / 'table.sqlite'}?mode=ro", uri=True, check_same_thread=False
+            )
+        return self._db
+
+    @cached_property
+    def billable(self) -> frozenset[str]:
+        """Every reportable code of the release (7th-character codes expanded)."""
+        return frozenset((self.path / "billable.txt").read_text(encoding="ascii").split())
+
+    @property
+    def release(self) -> str:
+        return self.info.release if self.info else self._meta("release")
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else ""
+
+    # -- nodes -------------------------------------------------------------------------------
+    def node(self, code: str) -> Node | None:
+        c = normalize(code)
+        hit = self._nodes.get(c)
+        if hit is not None:
+            return hit
+        row = self.db.execute(
+            "SELECT code, kind, title, parent, depth, chapter, block, billable, seventh_from "
+            "FROM nodes WHERE code=?",
+            (c,),
+        ).fetchone()
+        if row is None:
+            return None
+        n = Node(*row[:7], bool(row[7]), row[8])  # type: ignore[arg-type]
+        self._nodes[c] = n
+        return n
+
+    def expanded_base(self, code: str) -> tuple[str, str] | None:
+        """For a 7th-character code, its base code and the 7th character."""
+        row = self.db.execute("SELECT base, char FROM expanded WHERE code=?", (normalize(code),)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def exists(self, code: str) -> bool:
+        c = normalize(code)
+        return c in self.billable or self.node(c) is not None
+
+    def is_billable(self, code: str) -> bool:
+        return normalize(code) in self.billable
+
+    def title(self, code: str) -> str | None:
+        c = normalize(code)
+        n = self.node(c)
+        if n is not None:
+            return n.title
+        exp = self.expanded_base(c)
+        if exp is None:
+            return None
+        base, char = exp
+        base_node = self.node(base)
+        seventh = dict(self.seventh_characters(base))
+        return f"{base_node.title if base_node else base}, {seventh.get(char, char)}"
+
+    def ancestors(self, code: str) -> list[Node]:
+        """Nearest first: parent code, …, category, block, chapter."""
+        c = normalize(code)
+        out: list[Node] = []
+        n = self.node(c)
+        if n is None:
+            exp = self.expanded_base(c)
+            if exp is None:
+                return out
+            n = self.node(exp[0])
+            if n is None:
+                return out
+            out.append(n)
+        while n is not None and n.parent:
+            n = self.node(n.parent)
+            if n is not None:
+                out.append(n)
+        return out
+
+    def children(self, code: str) -> list[str]:
+        c = normalize(code)
+        rows = self.db.execute("SELECT code FROM nodes WHERE parent=? ORDER BY ord", (c,)).fetchall()
+        if rows:
+            return [r[0] for r in rows]
+        return [r[0] for r in self.db.execute("SELECT code FROM expanded WHERE base=? ORDER BY code", (c,))]
+
+    def billable_descendants(self, code: str, limit: int = 50) -> list[str]:
+        c = normalize(code)
+        out: list[str] = []
+        stack = [c]
+        while stack and len(out) < limit:
+            cur = stack.pop(0)
+            kids = self.children(cur)
+            for k in kids:
+                if k in self.billable:
+                    out.append(k)
+                else:
+                    stack.append(k)
+        return out[:limit]
+
+    # -- notes -------------------------------------------------------------------------------
+    def notes(self, code: str, *, inherited: bool = True) -> list[Note]:
+        """Notes printed at the code itself, then (when ``inherited``) those of its ancestors."""
+        c = normalize(code)
+        own = self.node(c)
+        chain: list[Node] = ([own] if own is not None else []) + self.ancestors(c)
+        out: list[Note] = []
+        for i, n in enumerate(chain):
+            is_inherited = i > 0 or own is None
+            if is_inherited and not inherited:
+                break
+            for typ, text in self.db.execute(
+                "SELECT type, text FROM notes WHERE node=? ORDER BY ord", (n.code,)
+            ):
+                if is_inherited and typ not in INHERITED:
+                    continue
+                out.append(Note(typ, NOTE_LABELS.get(typ, typ), text, n.code, n.kind, is_inherited))
+        return out
+
+    def seventh_characters(self, code: str) -> list[tuple[str, str]]:
+        """The 7th characters that apply to ``code`` (empty when none apply)."""
+        c = normalize(code)
+        n = self.node(c)
+        if n is None:
+            exp = self.expanded_base(c)
+            n = self.node(exp[0]) if exp else None
+        if n is None or n.seventh_from is None:
+            return []
+        return [
+            (ch, t)
+            for ch, t in self.db.execute(
+                "SELECT char, text FROM seventh WHERE node=? ORDER BY rowid", (n.seventh_from,)
+            )
+        ]
+
+    # -- validity ----------------------------------------------------------------------------
+    def validate(self, code: str) -> Validation:
+        """Structural validity in this release (dates and history are applied by the caller)."""
+        c = normalize(code)
+        if c in self.billable:
+            return Validation(code=c, valid=True, kind="code", release=self.release)
+        n = self.node(c)
+        if n is not None:
+            if n.kind in ("chapter", "block"):
+                return Validation(
+                    code=c, valid=False, kind=n.kind, title=n.title, release=self.release,
+                    reason=f"{c} is a {n.kind} ({n.title}), not a code; choose a code within it",
+                )
+            if n.seventh_from is not None and not self._has_node_children(c):
+                chars = self.seventh_characters(c)
+                flat = c.replace(".", "")
+                pad = flat.ljust(6, "X")
+                example = f"{pad[:3]}.{pad[3:]}{chars[0][0]}" if chars else None
+                reason = (
+                    f"{c} needs a 7th character ({', '.join(ch for ch, _ in chars)})"
+                    + (f" with placeholder X: e.g. {example}" if len(flat) < 6 else f": e.g. {example}")
+                )
+                return Validation(
+                    code=c, valid=False, kind=n.kind, title=n.title, reason=reason,
+                    seventh_characters=chars, suggestion=example, release=self.release,
+                )
+            kids = self.children(c)
+            return Validation(
+                code=c, valid=False, kind=n.kind, title=n.title, children=kids, release=self.release,
+                reason=f"{c} is a header ({n.kind}) and needs more characters: choose one of "
+                + ", ".join(kids[:12]) + (" …" if len(kids) > 12 else ""),
+            )
+        return self._invalid_form(c)
+
+    def _invalid_form(self, c: str) -> Validation:
+        flat = c.replace(".", "")
+        # a 7th character on a code that lacks its placeholder X (W19A → W19.XXXA)
+        if 4 <= len(flat) <= 7:
+            base_flat, char = flat[:-1], flat[-1]
+            base = normalize(base_flat)
+            bn = self.node(base)
+            if bn is not None and bn.seventh_from is not None and not self._has_node_children(base):
+                chars = self.seventh_characters(base)
+                pad = base_flat.ljust(6, "X")
+                if char in {ch for ch, _ in chars}:
+                    fixed = f"{pad[:3]}.{pad[3:]}{char}"
+                    return Validation(
+                        code=c, valid=False, kind=None, release=self.release, suggestion=fixed,
+                        seventh_characters=chars,
+                        reason=f"{c} is missing the placeholder X before its 7th character: {fixed}",
+                    )
+        # a wrong 7th character (S52.521Z)
+        if len(flat) == 7:
+            base_flat = flat[:6].rstrip("X")
+            base = normalize(base_flat)
+            bn = self.node(base)
+            if bn is not None and bn.seventh_from is not None:
+                chars = self.seventh_characters(base)
+                return Validation(
+                    code=c, valid=False, kind=None, release=self.release, seventh_characters=chars,
+                    reason=f"{flat[6]!r} is not a valid 7th character for {base}; valid: "
+                    + ", ".join(f"{ch} ({t})" for ch, t in chars),
+                )
+        # nearest existing ancestor, to help the coder
+        probe = flat
+        while len(probe) > 3:
+            probe = probe[:-1]
+            an = self.node(normalize(probe))
+            if an is not None:
+                return Validation(
+                    code=c, valid=False, kind=None, release=self.release,
+                    children=self.children(an.code),
+                    reason=f"{c} does not exist in ICD-10-CM {self.release}; nearest existing code is "
+                    f"{an.code} ({an.title})",
+                )
+        if not _CODE_RE.match(c):
+            reason = f"{c!r} is not shaped like an ICD-10-CM code (a letter, a digit, a digit or letter, then up to 4 more)"
+        else:
+            reason = f"{c} does not exist in ICD-10-CM {self.release}"
+        return Validation(code=c, valid=False, kind=None, release=self.release, reason=reason)
+
+    def _has_node_children(self, code: str) -> bool:
+        return self.db.execute("SELECT 1 FROM nodes WHERE parent=? LIMIT 1", (code,)).fetchone() is not None
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Titles and inclusion terms matching the words, best first.
+
+        Ranked by how many of the query's words (or their clinical synonyms) the entry holds,
+        then by BM25. Words may come in any order; plurals and stems match (porter stemmer).
+        """
+        words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+        if not words:
+            return []
+        groups = [[w, *SYNONYMS.get(w, ())] for w in words]
+        terms = sorted({t for g in groups for t in g})
+        query = " OR ".join(f'"{t}"*' if len(t) > 2 and " " not in t else f'"{t}"' for t in terms)
+        rows = self.db.execute(
+            "SELECT code, field, text, bm25(search) AS score FROM search WHERE search MATCH ? "
+            "ORDER BY score LIMIT 2000",
+            (query,),
+        ).fetchall()
+        ranked = []
+        for code, fld, matched, score in rows:
+            low = matched.lower()
+            hits = sum(1 for g in groups if any(_has_word(low, t) for t in g))
+            ranked.append((-hits, float(score), code in self.billable and 0 or 1, code, fld, matched))
+        ranked.sort()
+        seen: dict[str, dict[str, Any]] = {}
+        for neg_hits, score, _b, code, fld, matched in ranked:
+            if code in seen:
+                continue
+            seen[code] = {
+                "code": code,
+                "title": self.title(code),
+                "matched": matched,
+                "field": fld,
+                "billable": code in self.billable,
+                "needs_seventh": code not in self.billable
+                and (n := self.node(code)) is not None
+                and n.seventh_from is not None
+                and not self._has_node_children(code),
+                "words_matched": -neg_hits,
+                "words": len(groups),
+                "score": round(-neg_hits - score / 100, 3),
+            }
+            if len(seen) >= limit:
+                break
+        return list(seen.values())
+
+    # -- card ----------------------------------------------------------------------------------
+    def card(self, code: str) -> dict[str, Any] | None:
+        c = normalize(code)
+        title = self.title(c)
+        if title is None:
+            return None
+        n = self.node(c)
+        exp = self.expanded_base(c) if n is None else None
+        ancestors = self.ancestors(c)
+        chapter = next((a for a in ancestors if a.kind == "chapter"), n if n and n.kind == "chapter" else None)
+        block = next((a for a in ancestors if a.kind == "block"), n if n and n.kind == "block" else None)
+        return {
+            "system": "ICD-10-CM",
+            "code": c,
+            "title": title,
+            "kind": n.kind if n else "code",
+            "billable": c in self.billable,
+            "release": self.release,
+            "chapter": {"code": chapter.code, "title": chapter.title} if chapter else None,
+            "block": {"code": block.code, "title": block.title} if block else None,
+            "hierarchy": [{"code": a.code, "kind": a.kind, "title": a.title} for a in reversed(ancestors)],
+            "seventh_character": ({"base": exp[0], "char": exp[1]} if exp else None),
+            "seventh_characters": [{"char": ch, "meaning": t} for ch, t in self.seventh_characters(c)]
+            if (n is not None and n.seventh_from is not None)
+            else [],
+            "children": self.children(c)[:40] if n is not None else [],
+            "notes": [asdict(x) for x in self.notes(c)],
+        }
