@@ -119,7 +119,7 @@ def data_kinds(as_json: JsonOpt = False) -> None:
     """Every table kind medcoder can import, with its official source."""
     from medcoder.codesets.registry import specs
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"kind": s.kind, "title": s.title, "source": s.official_source, "licence": s.licence,
          "sync": [x.url for x in s.sync], "bundled": s.bundled is not None}
         for s in specs().values()
@@ -155,6 +155,34 @@ def data_sync(
             console.print(f"[{colour}]{'ok' if r['ok'] else 'failed'}[/] {r['kind']} {r.get('release', '')}: {r['message']}")
     if not all(r["ok"] for r in report["results"]):
         raise typer.Exit(1)
+
+
+@app.command()
+def demo(as_json: JsonOpt = False) -> None:
+    """A tour on the bundled data: code cards, validation on dates of service, lookups."""
+    from medcoder.demo import run_demo
+
+    result = run_demo()
+    if as_json:
+        _print_json(result)
+        return
+    from rich.table import Table
+
+    from medcoder.cli.render import render_card, render_lookup
+
+    console = _console()
+    console.rule("Code cards")
+    for card in result["cards"]:
+        render_card(console, card)
+    console.rule("Validation for a date of service")
+    t = Table("code", "date of service", "valid", "why / what to report", show_lines=False)
+    for v in result["validations"]:
+        t.add_row(v["code"], v["date_of_service"], "[green]yes[/]" if v["valid"] else "[red]no[/]",
+                  v["reason"] or v.get("notice") or "")
+    console.print(t)
+    console.rule("Lookups")
+    for lk in result["lookups"]:
+        render_lookup(console, {**lk, "notices": []})
 
 
 @app.command()

@@ -110,9 +110,9 @@ def validate(
     sysname = (system or "ICD-10-CM").upper()
     if sysname in ("ICD-10-CM", "ICD10CM"):
         return validate_icd10cm(code, dos, kb)
-    from medcoder.codesets import procedures
+    from medcoder.codesets.procedures import validate as validate_procedure
 
-    return procedures.validate(sysname, code, dos, kb)
+    return validate_procedure(sysname, code, dos, kb)
 
 
 __all__ = ["SYSTEMS", "Validation", "detect_systems", "normalize", "validate", "validate_icd10cm"]

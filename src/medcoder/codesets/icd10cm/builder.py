@@ -100,6 +100,30 @@ def _seventh(el: ET.Element) -> list[tuple[str, str]]:
     return out
 
 
+_NOT_APPLY = re.compile(
+    r"7th characters? ((?:[A-Z](?:,\s*|\s+and\s+|\s+or\s+)?)+) do(?:es)? not apply to codes in "
+    r"category ([A-Z0-9]{3}) with 6th character ([0-9A-Z])(?:.*?,?\s+or\s+([0-9A-Z])\s+-)?",
+    re.I,
+)
+
+
+def _seventh_exceptions(nodes: list[_Node]) -> dict[str, list[tuple[str, set[str]]]]:
+    """Notes like S06's "7th characters D and S do not apply to codes ... with 6th character 7 or 8".
+
+    Returns category → [(6th character, 7th characters that do not apply)].
+    """
+    out: dict[str, list[tuple[str, set[str]]]] = {}
+    for n in nodes:
+        for _t, text in n.notes:
+            m = _NOT_APPLY.search(text)
+            if not m:
+                continue
+            chars = set(re.findall(r"\b([A-Z])\b", m.group(1)))
+            for sixth in filter(None, (m.group(3), m.group(4))):
+                out.setdefault(m.group(2).upper(), []).append((sixth.upper(), chars))
+    return out
+
+
 def _release(root: ET.Element, source: Path) -> tuple[str, _dt.date, _dt.date]:
     version = _text(root.find("version"))
     m = re.search(r"(20\d\d)", version) or re.search(r"(20\d\d)", source.name)
@@ -173,13 +197,17 @@ class TabularBuilder:
 
         expanded: list[tuple[str, str, str]] = []
         by_code = {n.code: n for n in nodes}
+        exceptions = _seventh_exceptions(nodes)
         for n in codes:
             if n.has_children or n.seventh_from is None:
                 continue
             chars = by_code[n.seventh_from].seventh
             flat = n.code.replace(".", "")
             padded = flat.ljust(6, "X")
+            barred = {c for sixth, cs in exceptions.get(flat[:3], ()) if padded[5] == sixth for c in cs}
             for char, _t in chars:
+                if char in barred:
+                    continue
                 full = padded + char
                 expanded.append((f"{full[:3]}.{full[3:]}", n.code, char))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -156,7 +155,10 @@ class TabularReader:
         ).fetchone()
         if row is None:
             return None
-        n = Node(*row[:7], bool(row[7]), row[8])  # type: ignore[arg-type]
+        n = Node(
+            code=row[0], kind=row[1], title=row[2], parent=row[3], depth=row[4], chapter=row[5],
+            block=row[6], billable=bool(row[7]), seventh_from=row[8],
+        )
         self._nodes[c] = n
         return n
 
@@ -253,12 +255,15 @@ class TabularReader:
             n = self.node(exp[0]) if exp else None
         if n is None or n.seventh_from is None:
             return []
-        return [
+        chars = [
             (ch, t)
             for ch, t in self.db.execute(
                 "SELECT char, text FROM seventh WHERE node=? ORDER BY rowid", (n.seventh_from,)
             )
         ]
+        allowed = {r[0] for r in self.db.execute("SELECT char FROM expanded WHERE base=?", (n.code,))}
+        # a leaf lists only the 7th characters its category allows it (S06.-X7: A only)
+        return [(ch, t) for ch, t in chars if ch in allowed] if allowed else chars
 
     # -- validity ----------------------------------------------------------------------------
     def validate(self, code: str) -> Validation:
@@ -366,7 +371,7 @@ class TabularReader:
         for code, fld, matched, score in rows:
             low = matched.lower()
             hits = sum(1 for g in groups if any(_has_word(low, t) for t in g))
-            ranked.append((-hits, float(score), code in self.billable and 0 or 1, code, fld, matched))
+            ranked.append((-hits, float(score), 0 if code in self.billable else 1, code, fld, matched))
         ranked.sort()
         seen: dict[str, dict[str, Any]] = {}
         for neg_hits, score, _b, code, fld, matched in ranked:
