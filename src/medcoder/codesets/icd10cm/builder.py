@@ -143,8 +143,9 @@ def _parse(source: Path) -> ET.Element:
         return ET.parse(source).getroot()
     except ET.ParseError as exc:
         line, col = exc.position
+        why = re.sub(r": line \d+, column \d+$", "", str(exc))
         raise FileFormatError(
-            f"not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc}); expected the official "
+            f"not well-formed XML ({why}); expected the official "
             f"ICD-10-CM tabular XML",
             path=source,
             line=line,
