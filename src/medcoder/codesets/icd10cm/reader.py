@@ -111,6 +111,22 @@ class Validation:
         return asdict(self)
 
 
+def _node(row: tuple[Any, ...]) -> Node:
+    return Node(
+        code=row[0], kind=row[1], title=row[2], parent=row[3], depth=row[4], chapter=row[5],
+        block=row[6], billable=bool(row[7]), seventh_from=row[8],
+    )
+
+
+@dataclass
+class _Tree:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    kids: dict[str, list[str]] = field(default_factory=dict)
+    seventh: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    expanded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    by_base: dict[str, list[str]] = field(default_factory=dict)
+
+
 class TabularReader:
     """Reader for an installed ``icd10cm-tabular`` table folder."""
 
@@ -134,6 +150,28 @@ class TabularReader:
         """Every reportable code of the release (7th-character codes expanded)."""
         return frozenset((self.path / "billable.txt").read_text(encoding="ascii").split())
 
+    @cached_property
+    def _tree(self) -> _Tree:
+        """The whole hierarchy in memory (about 0.2 s, loaded for bulk validation only)."""
+        t = _Tree()
+        for row in self.db.execute(
+            "SELECT code, kind, title, parent, depth, chapter, block, billable, seventh_from "
+            "FROM nodes ORDER BY ord"
+        ):
+            n = _node(row)
+            t.nodes[n.code] = n
+            if n.parent:
+                t.kids.setdefault(n.parent, []).append(n.code)
+        for node, char, text in self.db.execute("SELECT node, char, text FROM seventh ORDER BY rowid"):
+            t.seventh.setdefault(node, []).append((char, text))
+        for code, base, char in self.db.execute("SELECT code, base, char FROM expanded ORDER BY code"):
+            t.expanded[code] = (base, char)
+            t.by_base.setdefault(base, []).append(code)
+        return t
+
+    def _loaded(self) -> _Tree | None:
+        return self.__dict__.get("_tree")
+
     @property
     def release(self) -> str:
         return self.info.release if self.info else self._meta("release")
@@ -145,6 +183,9 @@ class TabularReader:
     # -- nodes -------------------------------------------------------------------------------
     def node(self, code: str) -> Node | None:
         c = normalize(code)
+        tree = self._loaded()
+        if tree is not None:
+            return tree.nodes.get(c)
         hit = self._nodes.get(c)
         if hit is not None:
             return hit
@@ -155,15 +196,15 @@ class TabularReader:
         ).fetchone()
         if row is None:
             return None
-        n = Node(
-            code=row[0], kind=row[1], title=row[2], parent=row[3], depth=row[4], chapter=row[5],
-            block=row[6], billable=bool(row[7]), seventh_from=row[8],
-        )
+        n = _node(row)
         self._nodes[c] = n
         return n
 
     def expanded_base(self, code: str) -> tuple[str, str] | None:
         """For a 7th-character code, its base code and the 7th character."""
+        tree = self._loaded()
+        if tree is not None:
+            return tree.expanded.get(normalize(code))
         row = self.db.execute("SELECT base, char FROM expanded WHERE code=?", (normalize(code),)).fetchone()
         return (row[0], row[1]) if row else None
 
@@ -208,6 +249,9 @@ class TabularReader:
 
     def children(self, code: str) -> list[str]:
         c = normalize(code)
+        tree = self._loaded()
+        if tree is not None:
+            return list(tree.kids.get(c) or tree.by_base.get(c, []))
         rows = self.db.execute("SELECT code FROM nodes WHERE parent=? ORDER BY ord", (c,)).fetchall()
         if rows:
             return [r[0] for r in rows]
@@ -255,13 +299,15 @@ class TabularReader:
             n = self.node(exp[0]) if exp else None
         if n is None or n.seventh_from is None:
             return []
-        chars = [
-            (ch, t)
-            for ch, t in self.db.execute(
+        tree = self._loaded()
+        if tree is not None:
+            chars = list(tree.seventh.get(n.seventh_from, []))
+            allowed = {tree.expanded[x][1] for x in tree.by_base.get(n.code, [])}
+        else:
+            chars = list(self.db.execute(
                 "SELECT char, text FROM seventh WHERE node=? ORDER BY rowid", (n.seventh_from,)
-            )
-        ]
-        allowed = {r[0] for r in self.db.execute("SELECT char FROM expanded WHERE base=?", (n.code,))}
+            ))
+            allowed = {r[0] for r in self.db.execute("SELECT char FROM expanded WHERE base=?", (n.code,))}
         # a leaf lists only the 7th characters its category allows it (S06.-X7: A only)
         return [(ch, t) for ch, t in chars if ch in allowed] if allowed else chars
 
@@ -271,6 +317,7 @@ class TabularReader:
         c = normalize(code)
         if c in self.billable:
             return Validation(code=c, valid=True, kind="code", release=self.release)
+        self._tree  # noqa: B018  - explaining an invalid code walks the hierarchy: load it once
         n = self.node(c)
         if n is not None:
             if n.kind in ("chapter", "block"):
@@ -347,6 +394,9 @@ class TabularReader:
         return Validation(code=c, valid=False, kind=None, release=self.release, reason=reason)
 
     def _has_node_children(self, code: str) -> bool:
+        tree = self._loaded()
+        if tree is not None:
+            return code in tree.kids
         return self.db.execute("SELECT 1 FROM nodes WHERE parent=? LIMIT 1", (code,)).fetchone() is not None
 
     # -- search ------------------------------------------------------------------------------
