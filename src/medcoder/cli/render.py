@@ -12,7 +12,7 @@ from rich.text import Text
 
 _SKIP = {"system", "code", "title", "notes", "hierarchy", "validity", "history", "children",
          "seventh_characters", "notice", "release", "billable", "kind", "chapter", "block",
-         "seventh_character"}
+         "seventh_character", "index_entries"}
 
 
 def _scalar(v: Any) -> str:
@@ -66,6 +66,10 @@ def render_card(console: Console, card: dict[str, Any]) -> None:
             src = f"{n['source']} ({n['source_kind']})" if n.get("inherited") else "this code"
             t.add_row(n.get("label", n.get("type", "")), n["text"], src)
         parts.append(t)
+    if card.get("index_entries"):
+        parts.append(Text("Alphabetic Index entries leading here", style="bold underline"))
+        for e in card["index_entries"]:
+            parts.append(Text(f"  {e['text']}" + (f"  ({e['source']})" if e["source"] != "icd10cm-index" else "")))
     if card.get("children"):
         parts.append(Text("Codes below: " + ", ".join(card["children"][:30]), style="dim"))
     extra = {k: v for k, v in card.items() if k not in _SKIP and v not in (None, "", [], {})}
@@ -92,6 +96,15 @@ def render_card(console: Console, card: dict[str, Any]) -> None:
 def render_lookup(console: Console, result: dict[str, Any]) -> None:
     for n in result.get("notices", []):
         console.print(Text(f"note: {n}", style="yellow"))
+    for w in result.get("walks", []):
+        line = f"Index path ({w['source']}): " + " › ".join(w["path"]) + f" → {w.get('code') or '(no code)'}"
+        if w.get("manif"):
+            line += " [" + ", ".join(w["manif"]) + "]"
+        if w.get("followed"):
+            line += "   (followed: " + "; ".join(w["followed"]) + ")"
+        console.print(Text(line, style="bold"))
+        if w.get("see_also"):
+            console.print(Text("  see also: " + "; ".join(w["see_also"]), style="dim"))
     if result["index"]:
         t = Table(title=f"Index: {result['query']}", title_justify="left")
         t.add_column("#", justify="right")
@@ -104,7 +117,9 @@ def render_lookup(console: Console, result: dict[str, Any]) -> None:
             if h.get("manif"):
                 code += " [" + ", ".join(h["manif"]) + "]"
             if h.get("see"):
-                code += f" see {h['see']}"
+                code += f" see {h['see']}" + (f" → {h['see_code']}" if h.get("see_code") else "")
+            if h.get("cells"):
+                code += " " + "; ".join(f"{k}: {v}" for k, v in h["cells"].items() if v)
             t.add_row(str(i), " › ".join(path) if isinstance(path, list) else str(path), code, h["source"])
         console.print(t)
     t = Table(title=f"Tabular: {result['query']}", title_justify="left")

@@ -53,6 +53,9 @@ def code_cards(code: str, date_of_service: _dt.date | str | None = None, kb: Kno
                 continue
             if card is None:
                 card = {"system": system, "code": v.code, "title": None, "billable": False}
+            index_entries = _index_entries(kb, v.code, dos)
+            if index_entries:
+                card["index_entries"] = index_entries
             card["validity"] = {
                 "date_of_service": dos.isoformat(),
                 "valid": v.valid,
@@ -95,6 +98,16 @@ def code_cards(code: str, date_of_service: _dt.date | str | None = None, kb: Kno
         )
         raise UnknownCodeError(f"{code!r}: {hint}")
     return cards
+
+
+def _index_entries(kb: KnowledgeBase, code: str, dos: _dt.date) -> list[Any]:
+    """Alphabetic Index entries that lead to the code, when an index is loaded."""
+    out: list[Any] = []
+    for kind in ("icd10cm-index", "icd10cm-eindex", "icd10cm-drug", "icd10cm-neoplasm"):
+        card, _ = _opened_card(kb, kind, code, dos)
+        if card:
+            out.extend({"source": kind, **e} for e in card.get("entries", [])[:10])
+    return out
 
 
 def _cpt_card(kb: KnowledgeBase, code: str, dos: _dt.date) -> dict[str, Any] | None:

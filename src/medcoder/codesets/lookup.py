@@ -29,6 +29,7 @@ def lookup(
     dos = parse_date(date_of_service)
     notices: list[str] = []
     index_hits: list[dict[str, Any]] = []
+    walks: list[dict[str, Any]] = []
     for kind in INDEX_KINDS:
         if not kb.store.tables(kind):
             continue
@@ -38,8 +39,13 @@ def lookup(
             continue
         if opened.notice:
             notices.append(opened.notice)
+        if "," in text:
+            # "Diabetes, type 2, with, chronic kidney disease": a term path, walked as a coder does
+            w = opened.reader.walk(text)
+            if w.found:
+                walks.append({**w.to_dict(), "source": kind, "release": opened.release})
         for hit in opened.reader.search(text, limit=limit):
-            d = hit if isinstance(hit, dict) else _as_dict(hit)
+            d = hit.to_dict() if hasattr(hit, "to_dict") else _as_dict(hit)
             d["source"] = kind
             d["release"] = opened.release
             index_hits.append(d)
@@ -61,10 +67,33 @@ def lookup(
     return {
         "query": text,
         "date_of_service": dos.isoformat(),
+        "walks": walks,
         "index": index_hits[:limit],
         "tabular": tabular_hits,
-        "notices": list(dict.fromkeys(notices)),
+        "notices": _merge(notices),
     }
+
+
+def _merge(notices: list[str]) -> list[str]:
+    """One line for the "after the newest release" notices of several tables."""
+    late = [n for n in notices if "is after the newest" in n]
+    rest = list(dict.fromkeys(n for n in notices if n not in late))
+    if len(late) <= 1:
+        return late + rest
+    import re
+
+    parts = []
+    for n in late:
+        m = re.search(r"newest (\S+) release loaded \(([^,]+),", n)
+        if m:
+            parts.append(f"{m.group(1)} {m.group(2)}")
+    date = re.search(r"date of service (\S+)", late[0])
+    head = f"date of service {date.group(1) if date else ''} is after the newest release loaded of "
+    return [
+        head + ", ".join(parts) + "; answered from those releases. `medcoder data sync` or "
+        "`medcoder data import KIND FILE` brings newer ones.",
+        *rest,
+    ]
 
 
 def _as_dict(hit: Any) -> dict[str, Any]:

@@ -74,6 +74,7 @@ def sync(
     chosen = [spec(k) for k in kinds] if kinds else [s for s in specs().values() if s.sync]
     results: list[dict[str, Any]] = []
     downloads = kb.store.root / "downloads"
+    fetched: dict[str, Path] = {}  # one official zip often carries several kinds: fetch it once
     for s in chosen:
         if not s.sync:
             results.append({"kind": s.kind, "ok": False, "message": "no official download; use `medcoder data import`"})
@@ -81,7 +82,8 @@ def sync(
         src: SyncSource = s.sync[-1]
         url = _resolve(src.url, mirror)
         try:
-            path = download(url, downloads, timeout=timeout)
+            path = fetched.get(url) or download(url, downloads, timeout=timeout)
+            fetched[url] = path
             info = kb.import_file(s.kind, path, source_label=url)
             results.append({
                 "kind": s.kind, "ok": True, "release": info.release, "url": url,

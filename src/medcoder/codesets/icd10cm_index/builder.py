@@ -77,16 +77,21 @@ CREATE TABLE terms (
     subcat TEXT,
     warning TEXT,
     path TEXT NOT NULL,         -- JSON list of plain titles, main term first
-    path_text TEXT NOT NULL,    -- printed titles joined with ' > '
     nchild INTEGER NOT NULL,
     size INTEGER NOT NULL       -- number of entries below this one
 );
-CREATE TABLE keys (key TEXT NOT NULL, parent INTEGER NOT NULL, term INTEGER NOT NULL, tier INTEGER NOT NULL);
+CREATE TABLE keys (            -- what a typed step may equal to match an entry (text.match_keys)
+    key TEXT NOT NULL, parent INTEGER NOT NULL, term INTEGER NOT NULL, tier INTEGER NOT NULL
+);
 CREATE TABLE codes (code TEXT NOT NULL, term INTEGER NOT NULL, role TEXT NOT NULL);
 CREATE TABLE columns (col INTEGER PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE cells (term INTEGER NOT NULL, col INTEGER NOT NULL, code TEXT, PRIMARY KEY (term, col));
+CREATE TABLE cells (
+    term INTEGER NOT NULL, col INTEGER NOT NULL, code TEXT, PRIMARY KEY (term, col)
+);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(main, sub, mods, own UNINDEXED, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE fts USING fts5(
+    main, sub, mods, own UNINDEXED, tokenize='unicode61 remove_diacritics 2'
+);
 """
 INDEXES = """
 CREATE INDEX terms_parent ON terms(parent);
@@ -165,7 +170,9 @@ class _Parse:
     # -- errors ------------------------------------------------------------------------------
     def fail(self, message: str, line: int | None = None) -> FileFormatError:
         return FileFormatError(
-            message, path=self.path, line=line if line is not None else self.parser.CurrentLineNumber
+            message,
+            path=self.path,
+            line=line if line is not None else self.parser.CurrentLineNumber,
         )
 
     # -- expat handlers ----------------------------------------------------------------------
@@ -249,7 +256,7 @@ class _Parse:
             )
         if attrs.get("isAddenda", "").lower() == "true":
             raise self.fail(
-                f"this is an addenda file (isAddenda=\"true\"): it lists only the changes to the "
+                f'this is an addenda file (isAddenda="true"): it lists only the changes to the '
                 f"{want}; import the full file {_FILE_NAMES[self.kind]}"
             )
 
@@ -297,12 +304,16 @@ class _Parse:
         line = self.parser.CurrentLineNumber
         if tag == "mainTerm":
             if parent_tag != "letter":
-                raise self.fail(f"<mainTerm> must sit inside a <letter>, found it inside <{parent_tag}>")
+                raise self.fail(
+                    f"<mainTerm> must sit inside a <letter>, found it inside <{parent_tag}>"
+                )
             parent = None
             level = 0
         else:
             if parent_tag not in _TERM_TAGS or not self.stack:
-                raise self.fail(f"<term> must sit inside a <mainTerm> or <term>, found <{parent_tag}>")
+                raise self.fail(
+                    f"<term> must sit inside a <mainTerm> or <term>, found <{parent_tag}>"
+                )
             parent = self.stack[-1]
             raw = attrs.get("level", "")
             if not raw.isdigit():
@@ -310,8 +321,8 @@ class _Parse:
             level = int(raw)
             if level != parent.level + 1:
                 raise self.fail(
-                    f"<term level=\"{level}\"> sits directly under a level-{parent.level} entry; "
-                    f"expected level=\"{parent.level + 1}\""
+                    f'<term level="{level}"> sits directly under a level-{parent.level} entry; '
+                    f'expected level="{parent.level + 1}"'
                 )
             if parent.title is None:
                 raise self.fail("a subterm comes before its parent's <title>")
@@ -419,7 +430,6 @@ class _Parse:
                 f.get("subcat"),
                 f.get("warning"),
                 json.dumps(rec.path),
-                " > ".join(rec.printed),
                 rec.nchild,
                 rec.size,
             )
@@ -447,9 +457,15 @@ class _Parse:
         )
         self.counts["terms"] += 1
         self.levels[rec.level] += 1
-        for name, key in (("code", "codes"), ("see", "see"), ("seeAlso", "see_also"),
-                          ("seecat", "seecat"), ("subcat", "subcat"), ("manif", "manif"),
-                          ("warning", "warning")):
+        for name, key in (
+            ("code", "codes"),
+            ("see", "see"),
+            ("seeAlso", "see_also"),
+            ("seecat", "seecat"),
+            ("subcat", "subcat"),
+            ("manif", "manif"),
+            ("warning", "warning"),
+        ):
             if name in f:
                 self.counts[key] += 1
         if rec.modifiers:
@@ -460,7 +476,7 @@ class _Parse:
 
     def flush(self) -> None:
         db = self.db
-        db.executemany(f"INSERT INTO terms VALUES ({','.join('?' * 20)})", self.rows)
+        db.executemany(f"INSERT INTO terms VALUES ({','.join('?' * 19)})", self.rows)
         db.executemany("INSERT INTO keys VALUES (?,?,?,?)", self.keys)
         db.executemany("INSERT INTO codes VALUES (?,?,?)", self.codes)
         db.executemany("INSERT INTO cells VALUES (?,?,?)", self.cells)
@@ -497,7 +513,8 @@ class _Parse:
             ext = sum(self.code_letters[c] for c in "VWXY")
             if total and ext / total > 0.8 and self.kind == "icd10cm-index":
                 raise self.fail(
-                    "this looks like the External Cause of Injuries Index (most codes are V00-Y99), "
+                    "this looks like the External Cause of Injuries Index (most codes are "
+                    "V00-Y99), "
                     "not the Index to Diseases and Injuries; import it as icd10cm-eindex"
                 )
             if total and ext / total < 0.5 and self.kind == "icd10cm-eindex":
@@ -521,7 +538,9 @@ def _table_kind(heads: dict[int, str]) -> str:
     return "icd10cm-drug"
 
 
-def _release(version: str | None, path: Path, title: str | None) -> tuple[str, _dt.date, _dt.date, int]:
+def _release(
+    version: str | None, path: Path, title: str | None
+) -> tuple[str, _dt.date, _dt.date, int]:
     """Release label and effective dates from <version> (or the file name's year)."""
     fy: int | None = None
     if version is not None:
@@ -536,13 +555,15 @@ def _release(version: str | None, path: Path, title: str | None) -> tuple[str, _
         years = re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.name)
         if not years:
             raise FileFormatError(
-                "the file has no <version> and its name holds no year; expected <version>YYYY</version>",
+                "the file has no <version> and its name holds no year; "
+                "expected <version>YYYY</version>",
                 path=path,
             )
         fy = int(years[-1])
     if not 2015 <= fy <= 2100:
         raise FileFormatError(
-            f"<version> {fy} is not an ICD-10-CM fiscal year (ICD-10-CM began with FY2016)", path=path
+            f"<version> {fy} is not an ICD-10-CM fiscal year (ICD-10-CM began with FY2016)",
+            path=path,
         )
     start, end = fy_start(fy), fy_end(fy)
     label = f"FY{fy}"
@@ -602,7 +623,8 @@ class IndexBuilder:
             main_terms = p.levels[0]
             if terms == 0:
                 raise FileFormatError(
-                    f"the file has <letter> sections but no entries; expected the {KINDS[self.kind]}",
+                    "the file has <letter> sections but no entries; "
+                    f"expected the {KINDS[self.kind]}",
                     path=src,
                 )
             meta: dict[str, Any] = {
@@ -634,7 +656,9 @@ class IndexBuilder:
             db.commit()
         finally:
             db.close()
-        return BuildResult(release=label, effective_from=start, effective_to=end, rows=terms, meta=meta)
+        return BuildResult(
+            release=label, effective_from=start, effective_to=end, rows=terms, meta=meta
+        )
 
 
 class DiseaseIndexBuilder(IndexBuilder):

@@ -33,6 +33,8 @@ class Term:
     subcat: str | None
     path: tuple[str, ...]
     n_children: int
+    size: int = 0  # entries below this one
+    main_id: int = 0  # the main term this entry sits under (its own id for a main term)
     manif_note: str | None = None
     warning: str | None = None
     cells: dict[str, str | None] = field(default_factory=dict)

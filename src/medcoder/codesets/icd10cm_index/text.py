@@ -18,18 +18,59 @@ _TAIL = re.compile(r"(?:[\s,]+(?:nec|nos))+$")
 
 # words that only connect subterms; they never count as query words or as extra words
 FILLER = frozenset(
-    {"a", "an", "the", "of", "and", "or", "with", "in", "on", "at", "to", "for", "by", "from",
-     "as", "due", "nec", "nos", "s"}
+    {"a", "an", "the", "of", "and", "or", "with", "in", "on", "at", "to", "for"}
+    | {"by", "from", "as", "due", "nec", "nos", "s"}
 )
 # subterms a coder passes through without naming them ("Diabetes, type 2, with, CKD")
 CONNECTIVES = ("with", "in", "due to")
 
+# abbreviations coders type, spelled out the way the Index words them (search only)
+ABBREVIATIONS = {
+    "ckd": "chronic kidney disease",
+    "esrd": "end stage renal disease",
+    "aki": "acute kidney failure",
+    "copd": "chronic obstructive pulmonary disease",
+    "chf": "congestive heart failure",
+    "htn": "hypertension",
+    "dm": "diabetes",
+    "t1dm": "diabetes type 1",
+    "t2dm": "diabetes type 2",
+    "uti": "urinary tract infection",
+    "uri": "upper respiratory infection",
+    "mi": "myocardial infarction",
+    "afib": "atrial fibrillation",
+    "cad": "coronary artery disease",
+    "gerd": "gastroesophageal reflux disease",
+    "dvt": "deep vein thrombosis",
+    "cva": "cerebrovascular accident",
+    "tia": "transient ischemic attack",
+    "fx": "fracture",
+    "hx": "history",
+    "gsw": "gunshot wound",
+    "mva": "motor vehicle accident",
+}
+
 _IRREGULAR = {
-    "teeth": "tooth", "feet": "foot", "children": "child", "women": "woman", "men": "man",
-    "lice": "louse", "mice": "mouse", "calculi": "calculus", "bronchi": "bronchus",
-    "fungi": "fungus", "bacilli": "bacillus", "nuclei": "nucleus", "vertebrae": "vertebra",
-    "phalanges": "phalanx", "metacarpi": "metacarpus", "diagnoses": "diagnosis",
-    "ovaries": "ovary", "axes": "axis", "testes": "testis", "pelves": "pelvis",
+    "teeth": "tooth",
+    "feet": "foot",
+    "children": "child",
+    "women": "woman",
+    "men": "man",
+    "lice": "louse",
+    "mice": "mouse",
+    "calculi": "calculus",
+    "bronchi": "bronchus",
+    "fungi": "fungus",
+    "bacilli": "bacillus",
+    "nuclei": "nucleus",
+    "vertebrae": "vertebra",
+    "phalanges": "phalanx",
+    "metacarpi": "metacarpus",
+    "diagnoses": "diagnosis",
+    "ovaries": "ovary",
+    "axes": "axis",
+    "testes": "testis",
+    "pelves": "pelvis",
 }
 _NO_PLURAL = ("ss", "us", "is", "ys", "as", "os")
 
@@ -75,8 +116,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_APOS.sub("", text.lower()))
 
 
-def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+@lru_cache(maxsize=65536)
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text))
 
 
 def content_stems(text: str) -> list[str]:
@@ -86,6 +128,8 @@ def content_stems(text: str) -> list[str]:
 
 def strip_parens(text: str) -> str:
     """Drop parenthesised groups (nonessential modifiers a coder may type along)."""
+    if "(" not in text and ")" not in text:
+        return squash(text)
     out: list[str] = []
     depth = 0
     for ch in text:
@@ -99,7 +143,7 @@ def strip_parens(text: str) -> str:
 
 
 def norm(text: str) -> str:
-    """The match key of a title or a typed step: case, apostrophes, modifiers and spacing ignored."""
+    """The match key of a title or typed step: case, apostrophes, modifiers, spacing ignored."""
     t = _APOS.sub("", strip_parens(text).lower())
     t = re.sub(r"\s*,\s*", ", ", t)
     t = re.sub(r"[^0-9a-z,\- ]+", " ", t)
@@ -115,7 +159,8 @@ def stem_key(text: str) -> str:
     return " ".join(stem(w) for w in words(strip_parens(text)) if w not in ("nec", "nos"))
 
 
-def match_keys(plain: str) -> list[tuple[str, int]]:
+@lru_cache(maxsize=65536)
+def match_keys(plain: str) -> tuple[tuple[str, int], ...]:
     """Every key a typed step may equal to match this title, with its tier (0 is best).
 
     0 the title itself; 1 without a trailing NEC/NOS; 2 one of its comma-separated
@@ -138,7 +183,7 @@ def match_keys(plain: str) -> list[tuple[str, int]]:
     if len(parts) > 1:
         for p in parts:
             add("~" + stem_key(p), 3)
-    return sorted(out.items(), key=lambda kv: kv[1])
+    return tuple(sorted(out.items(), key=lambda kv: kv[1]))
 
 
 def step_keys(step: str) -> list[str]:
