@@ -1,0 +1,151 @@
+"""Find terms of the dictionary in one sentence: every word of a term near the others, any order.
+
+A sentence becomes a list of (position, normalised word, start, end) slots; an abbreviation
+("T2DM") fills several slots at the same position with its expansion's words. A term matches
+when each of its words is found within a window around its rarest word (the anchor). Among the
+matches of a sentence the most specific survive: a term whose words are a strict subset of
+another match's words, on the same note words, is dropped ("diabetes" inside "type 2 diabetes
+mellitus with diabetic chronic kidney disease").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from medcoder.coders.diagnosis.normalize import tokens
+from medcoder.coders.diagnosis.terms import PRIORITY, Term, TermDictionary
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    pos: int
+    word: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    term: Term
+    spans: tuple[tuple[int, int], ...]  # note character spans of the matched words, in order
+    positions: frozenset[int]
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    @property
+    def size(self) -> int:
+        return len(self.term.words)
+
+
+def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
+    toks = tokens(text, start, end)
+    out: list[Slot] = []
+    i = 0
+    pos = 0
+    multi = d.multiword_abbreviations
+    while i < len(toks):
+        t = toks[i]
+        raw = text[t.start : t.end].lower()
+        # two-word abbreviations first ("dm ii", "gi bleed", "c diff")
+        if i + 1 < len(toks) and multi:
+            key = (raw, text[toks[i + 1].start : toks[i + 1].end].lower())
+            exp = multi.get(key)
+            if exp:
+                for w in exp:
+                    out.append(Slot(pos, w, t.start, toks[i + 1].end))
+                i += 2
+                pos += 1
+                continue
+        exp1 = d.abbreviations.get(raw)
+        # an abbreviation is only trusted written as one (upper case or mixed: "HTN", "AFib")
+        if exp1 and (text[t.start : t.end] != raw or len(raw) > 4):
+            for w in exp1:
+                out.append(Slot(pos, w, t.start, t.end))
+        elif t.norm:
+            out.append(Slot(pos, t.norm, t.start, t.end))
+        i += 1
+        pos += 1
+    return out
+
+
+def _window(n: int) -> int:
+    return 2 * n + 3
+
+
+def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 400) -> list[Match]:
+    sl = slots(text, start, end, d)
+    if not sl:
+        return []
+    where: dict[str, list[Slot]] = {}
+    for s in sl:
+        where.setdefault(s.word, []).append(s)
+    found: list[Match] = []
+    for anchor, anchor_slots in where.items():
+        ids = d.by_anchor.get(anchor)
+        if not ids:
+            continue
+        for tid in ids[:max_terms] if len(ids) > max_terms else ids:
+            term = d.terms[tid]
+            if any(w not in where for w in term.words):
+                continue
+            win = _window(len(term.words))
+            for a in anchor_slots:
+                chosen: list[Slot] = []
+                ok = True
+                for w in term.words:
+                    best = min(where[w], key=lambda s, p=a.pos: abs(s.pos - p))
+                    if abs(best.pos - a.pos) > win:
+                        ok = False
+                        break
+                    chosen.append(best)
+                if not ok:
+                    continue
+                lo = min(s.pos for s in chosen)
+                hi = max(s.pos for s in chosen)
+                if hi - lo > win:
+                    continue
+                spans = tuple(sorted({(s.start, s.end) for s in chosen}))
+                found.append(Match(term, spans, frozenset(s.pos for s in chosen)))
+                break
+    return most_specific(found)
+
+
+def most_specific(found: list[Match]) -> list[Match]:
+    """Drop matches subsumed by a more specific one on the same words; keep the best per code."""
+    found.sort(key=lambda m: (-m.size, -PRIORITY.get(m.term.source, 0), -m.term.weight))
+    kept: list[Match] = []
+    for m in found:
+        words = set(m.term.words)
+        subsumed = False
+        for k in kept:
+            if k.size > m.size and words < set(k.term.words) and m.positions <= k.positions:
+                subsumed = True
+                break
+        if not subsumed:
+            kept.append(m)
+    # the same note words read as the same term words: one code (the best source, then the
+    # unspecified/NOS form a bare mention means, then the shortest code)
+    same: dict[tuple[frozenset[str], frozenset[int]], Match] = {}
+    for m in kept:
+        k = (frozenset(m.term.words), m.positions)
+        b = same.get(k)
+        if b is None or _rank(m) > _rank(b):
+            same[k] = m
+    best: dict[str, Match] = {}
+    for m in same.values():
+        if m.term.code not in best:
+            best[m.term.code] = m
+    return list(best.values())
+
+
+def _rank(m: Match) -> tuple[int, float, int, int]:
+    t = m.term
+    low = t.text.lower()
+    plain = int("unspecified" in low or "nos" in low.split())
+    return (PRIORITY.get(t.source, 0), t.weight, plain, -len(t.code))

@@ -1,0 +1,107 @@
+"""Tokens with offsets, and the normal form both notes and code-set terms are reduced to.
+
+A term matches a note when every content token of the term is found near each other in one
+sentence of the note, in any order: "fracture of the left distal radius" and "left distal radius
+fracture" give the same tokens. Normalising the same way on both sides (lower case, light
+stemming, a few spelling/adjective synonyms, stop words dropped) is what makes that work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+# Words that carry no meaning for matching a term (on both sides).
+STOP = frozenset(
+    """a an the of and or in on at to for by from as is are was were be been being this that
+    these those it its his her their patient patients pt with due other specified unspecified
+    nos elsewhere classified not stage type site part parts region use code codes additional
+    stated than""".split()
+)
+# "type" is dropped because notes put it anywhere ("DM type 2" / "type 2 DM"); numbers stay:
+# "type 2" -> {"2"}. "disorder" and "condition" read as "disease".
+QUALIFYING_STOP = frozenset({"type", "site", "part", "parts", "region", "stage"})
+
+# Adjective and spelling variants reduced to one form (applied after lower-casing).
+SYNONYMS: dict[str, str] = {
+    "renal": "kidney", "nephric": "kidney", "kidneys": "kidney",
+    "cardiac": "heart", "hepatic": "liver", "gastric": "stomach",
+    "pulmonary": "lung", "lungs": "lung",
+    "cerebral": "brain", "vesical": "bladder", "cutaneous": "skin", "dermal": "skin",
+    "diabetic": "diabetes", "diabetes": "diabetes", "herpes": "herpes", "rabies": "rabies",
+    "scabies": "scabies", "caries": "caries", "feces": "feces", "series": "series",
+    "species": "species", "varices": "varix", "diabetes_": "diabetes", "diabetics": "diabetes",
+    "hypertensive": "hypertension", "anemic": "anemia", "anaemia": "anemia",
+    "oesophagus": "esophagus", "oesophageal": "esophageal", "haemorrhage": "hemorrhage",
+    "tumour": "tumor", "tumours": "tumor", "oedema": "edema", "faecal": "fecal",
+    "ischaemic": "ischemic", "leukaemia": "leukemia", "haematuria": "hematuria",
+    "disorder": "disease", "disorders": "disease", "condition": "disease",
+    "conditions": "disease", "diseases": "disease",
+    "ii": "2", "i": "1", "iii": "3", "iv": "4", "v": "5",
+    "neoplasm": "neoplasm", "carcinomas": "carcinoma",
+    "fractures": "fracture", "fractured": "fracture",
+    "infections": "infection", "infected": "infection", "infectious": "infection",
+    "ulcers": "ulcer", "ulcerated": "ulcer", "ulceration": "ulcer",
+    "obese": "obesity", "septic": "sepsis", "pneumonias": "pneumonia",
+    "asthmatic": "asthma", "anxious": "anxiety", "depressive": "depression",
+    "depressed": "depression", "painful": "pain", "aches": "pain", "ache": "pain",
+    "stones": "calculus", "stone": "calculus", "calculi": "calculus", "lithiasis": "calculus",
+    "urinary": "urinary", "distal": "lower", "proximal": "upper", "vomiting": "vomit", "vomited": "vomit",
+    "fevers": "fever", "febrile": "fever", "pyrexia": "fever",
+    "dyspnoea": "dyspnea", "headaches": "headache", "nauseated": "nausea",
+    "bleeding": "hemorrhage", "haemorrhagic": "hemorrhagic",
+    "malignant": "malignant", "malignancy": "malignant", "cancer": "malignant",
+    "metastatic": "secondary", "metastasis": "secondary", "metastases": "secondary",
+}
+
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("es", "e"), ("s", ""))
+_KEEP_S = ("ss", "us", "is", "sis", "ous", "ics")
+
+
+def stem(word: str) -> str:
+    if word in SYNONYMS:
+        return SYNONYMS[word]
+    w = word
+    if len(w) <= 3 or w.isdigit() or w.endswith(_KEEP_S):
+        return w
+    for suf, rep in _SUFFIXES:
+        if w.endswith(suf):
+            base = w[: -len(suf)] + rep
+            if suf == "es" and not w.endswith(("ches", "shes", "xes", "zes")):
+                base = w[:-1]
+            return SYNONYMS.get(base, base)
+    return w
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    norm: str  # stemmed, synonym-mapped lower-case form ("" for a stop word)
+
+
+def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Tokens of ``text[start:end]`` with offsets into ``text``; stop words get ``norm == ""``."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
+        low = m.group().lower().replace("’", "'")
+        if "'" in low:
+            low = low.split("'")[0]
+        norm = "" if low in STOP else stem(low)
+        if norm == "end" and out and out[-1].norm in ("lower", "upper"):
+            norm = ""  # "lower end of radius" = "distal radius"
+        out.append(Token(m.start(), m.end(), norm))
+    return out
+
+
+def norm_words(text: str) -> list[str]:
+    """Content tokens of a term, in order (stop words removed)."""
+    return [t.norm for t in tokens(text) if t.norm]
+
+
+def iter_words(text: str) -> Iterator[str]:
+    for m in _TOKEN.finditer(text):
+        yield m.group().lower()

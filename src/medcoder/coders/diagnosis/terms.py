@@ -1,0 +1,268 @@
+"""The term dictionary the diagnosis coder matches notes against.
+
+Every term is a bag of normalised content words pointing at one ICD-10-CM code, from:
+
+- ``lexicon``: medcoder's own clinical lexicon (``medcoder/data/dx_lexicon.csv``): the phrasings
+  clinicians write ("heart attack", "high cholesterol") with the code a coder gives them;
+- ``index``: Alphabetic Index paths (main term + subterms, nonessential modifiers dropped), when
+  an ``icd10cm-index`` table is loaded (``medcoder data import icd10cm-index FILE``);
+- ``title`` / ``inclusion``: Tabular titles and inclusion terms (always there: bundled);
+- ``learned``: phrases learned from coders' accepted codes (``medcoder learn``), when present.
+
+Abbreviations (``medcoder/data/dx_abbreviations.csv``) expand in the note before matching:
+"T2DM" is read as "type 2 diabetes mellitus".
+
+Building reads ~100,000 rows; the compiled dictionary is cached in the data dir (one pickle per
+combination of table releases and lexicon version) so a CLI call loads it in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import pickle
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from medcoder.coders.diagnosis.normalize import norm_words, stem
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 8
+
+# source -> priority when two terms with the same words point at different codes
+PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "title": 2, "inclusion": 2}
+
+_PAREN = re.compile(r"\([^)]*\)")
+_WITHOUT = re.compile(r"\b(without|w/o)\b[^,;]*", re.I)
+_ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+
+_FUNCTION = frozenset(
+    "of the and or in on at to for by with unspecified nos other specified as is an".split()
+)
+
+# Words clinical notes use for the note itself, never a diagnosis on their own (an Index main term
+# such as "Examination" or "Old" needs its subterms).
+NOT_ALONE = frozenset(
+    """examination exam old history admission observation test testing finding findings care
+    status problem complaint follow visit encounter therapy treatment procedure surgery
+    operation counseling evaluation check checkup result results report study studies
+    presence absence removal change adjustment fitting replacement aftercare attention
+    convalescence pregnant delivery birth newborn born death dead life living contact exposure
+    carrier donor refusal underdosing noncompliance activity gas drug drugs
+    use user abuse level levels""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    code: str
+    words: tuple[str, ...]  # distinct normalised content words, in order
+    source: str
+    weight: float = 1.0  # learned precision, or 1.0
+    text: str = ""  # the term as printed (for rationale)
+
+
+@dataclass
+class TermDictionary:
+    terms: list[Term] = field(default_factory=list)
+    by_anchor: dict[str, list[int]] = field(default_factory=dict)
+    abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # abbrev -> words
+    multiword_abbreviations: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # kind -> release
+    frequency: dict[str, int] = field(default_factory=dict)
+
+    def add(self, code: str, text: str, source: str, weight: float = 1.0) -> None:
+        words = tuple(dict.fromkeys(norm_words(text)))
+        if not words:
+            return
+        if len(words) == 1 and source != "lexicon" and words[0] in NOT_ALONE:
+            return
+        if len(words) == 1 and source != "lexicon":
+            raw = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", _PAREN.sub(" ", text))}
+            if (raw - _FUNCTION) - {words[0]} - {w for w in raw if stem(w) == words[0]}:
+                return  # "Blood type A" is not what a bare "blood" means
+        self.terms.append(Term(code, words, source, weight, text))
+
+    def compile(self) -> None:
+        freq: Counter[str] = Counter()
+        seen: set[tuple[str, tuple[str, ...], str]] = set()
+        kept: list[Term] = []
+        for t in self.terms:
+            key = (t.code, tuple(sorted(t.words)), t.source)
+            if key in seen:
+                continue
+            seen.add(key)
+            kept.append(t)
+            freq.update(t.words)
+        self.terms = kept
+        self.frequency = dict(freq)
+        self.by_anchor = {}
+        for i, t in enumerate(kept):
+            anchor = min(t.words, key=lambda w: (freq[w], w))
+            self.by_anchor.setdefault(anchor, []).append(i)
+
+
+# -- sources ---------------------------------------------------------------------------------------
+def _data_file(name: str) -> Any:
+    return resources.files("medcoder").joinpath("data", name)
+
+
+def load_abbreviations() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    single: dict[str, tuple[str, ...]] = {}
+    multi: dict[tuple[str, ...], tuple[str, ...]] = {}
+    with _data_file("dx_abbreviations.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            abbrev = row["abbreviation"].strip().lower()
+            words = tuple(norm_words(row["expansion"]))
+            key = tuple(w.lower() for w in re.findall(r"[A-Za-z0-9]+", abbrev))
+            if not key or not words:
+                continue
+            if len(key) == 1:
+                single[key[0]] = words
+            else:
+                multi[key] = words
+    return single, multi
+
+
+def lexicon_rows() -> list[dict[str, str]]:
+    with _data_file("dx_lexicon.csv").open(encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if r.get("phrase") and r.get("code")]
+
+
+def _clean_title(title: str) -> str:
+    t = _PAREN.sub(" ", title)
+    t = _WITHOUT.sub(" ", t)
+    return t
+
+
+_RESIDUAL = re.compile(r"\bother\b|elsewhere classified|classified elsewhere", re.I)
+_EXCEPT = re.compile(r",?\s*\b(except|excluding)\b[^,;]*", re.I)
+
+
+def add_tabular(d: TermDictionary, reader: Any) -> None:
+    db = reader.db
+    for code, kind, title in db.execute(
+        "SELECT code, kind, title FROM nodes WHERE kind IN ('category','subcategory','code')"
+    ):
+        # residual categories ("Other disorders of bladder", "Pain, not elsewhere classified")
+        # are never what a bare mention means; their inclusion terms still match
+        if _RESIDUAL.search(title):
+            continue
+        title = _EXCEPT.sub(" ", title)
+        d.add(code, _clean_title(title), "title")
+        if "(" in title:  # the title with its nonessential words too: more specific
+            d.add(code, title, "title")
+    for node, text in db.execute("SELECT node, text FROM notes WHERE type = 'inclusionTerm'"):
+        d.add(node, _clean_title(text), "inclusion")
+
+
+def _code_words(tabular: Any) -> dict[str, set[str]]:
+    """Words of each code's title and inclusion terms, with its category's."""
+    words: dict[str, set[str]] = {}
+    db = tabular.db
+    for code, title in db.execute("SELECT code, title FROM nodes"):
+        words.setdefault(code, set()).update(norm_words(title))
+    for node, text in db.execute("SELECT node, text FROM notes WHERE type = 'inclusionTerm'"):
+        words.setdefault(node, set()).update(norm_words(text))
+    return words
+
+
+def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
+    db = reader._db
+    code_words = _code_words(tabular)
+    for code, path in db.execute("SELECT code, path FROM terms WHERE code IS NOT NULL"):
+        c = code.rstrip("-").rstrip(".").upper()
+        if not _ICD.match(c):
+            continue
+        steps = json.loads(path)
+        text = " ".join(steps)
+        words = norm_words(text)
+        if len(set(words)) == 1:
+            # a one-word entry must share its word with the code's Tabular wording (guards
+            # against entries whose subterms a lossy copy of the Index dropped)
+            known = code_words.get(c, set()) | code_words.get(c[:3], set())
+            if c[:5] in code_words:
+                known |= code_words[c[:5]]
+            if words[0] not in known:
+                continue
+        d.add(c, text, "index")
+
+
+def add_lexicon(d: TermDictionary) -> None:
+    for row in lexicon_rows():
+        d.add(row["code"].strip().upper(), row["phrase"], "lexicon")
+
+
+def add_learned(d: TermDictionary, site_model: Any) -> None:
+    for p in getattr(site_model, "phrases", ()) or ():
+        if getattr(p, "system", "ICD-10-CM") != "ICD-10-CM":
+            continue
+        d.add(p.code.upper(), p.phrase, "learned", float(getattr(p, "precision", 1.0)))
+
+
+def _lexicon_digest() -> str:
+    h = hashlib.sha256()
+    for name in ("dx_lexicon.csv", "dx_abbreviations.csv"):
+        h.update(_data_file(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build(kb: Any, dos: Any, site_model: Any = None, cache_dir: Path | None = None) -> TermDictionary:
+    """The dictionary for the releases in force on ``dos`` (cached on disk by release)."""
+    tab = kb.open("icd10cm-tabular", dos)
+    idx = kb.open("icd10cm-index", dos) if kb.has("icd10cm-index") else None
+    key_parts = [
+        f"v{FORMAT_VERSION}",
+        tab.info.sha256 or tab.info.release,
+        idx.info.sha256 if idx else "noindex",
+        _lexicon_digest(),
+    ]
+    key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:20]
+    cache = (cache_dir / f"dx-terms-{key}.pickle") if cache_dir else None
+    base: TermDictionary | None = None
+    if cache and cache.is_file():
+        try:
+            with cache.open("rb") as fh:
+                base = pickle.load(fh)
+        except Exception:  # a stale or broken cache is rebuilt, never fatal
+            base = None
+    if base is None:
+        base = TermDictionary()
+        base.abbreviations, base.multiword_abbreviations = load_abbreviations()
+        add_lexicon(base)
+        add_tabular(base, tab.reader)
+        if idx is not None:
+            add_index(base, idx.reader, tab.reader)
+        base.sources = {"icd10cm-tabular": tab.info.release}
+        if idx is not None:
+            base.sources["icd10cm-index"] = idx.info.release
+        base.compile()
+        if cache:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_suffix(".tmp")
+                with tmp.open("wb") as fh:
+                    pickle.dump(base, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp.replace(cache)
+            except OSError as exc:  # a read-only data dir still codes, just slower
+                log.warning("could not cache the term dictionary: %s", exc)
+    if site_model is not None:
+        extended = TermDictionary(
+            terms=list(base.terms),
+            abbreviations=base.abbreviations,
+            multiword_abbreviations=base.multiword_abbreviations,
+            sources=dict(base.sources),
+        )
+        add_learned(extended, site_model)
+        extended.sources["site-model"] = str(getattr(site_model, "label", "site model"))
+        extended.compile()
+        return extended
+    return base
