@@ -14,6 +14,7 @@ from typing import Any
 from medcoder.codesets.icd10cm.reader import Validation, normalize
 from medcoder.codesets.kb import KnowledgeBase, default_kb
 from medcoder.dates import parse_date
+from medcoder.errors import MedcoderError
 
 SYSTEMS = ("ICD-10-CM", "ICD-10-PCS", "HCPCS", "CPT")
 
@@ -94,6 +95,27 @@ def validate_icd10cm(code: str, dos: _dt.date, kb: KnowledgeBase) -> Validation:
     return v
 
 
+def _guess_system(code: str, dos: _dt.date, kb: KnowledgeBase) -> str:
+    c = code.strip().upper()
+    found = detect_systems(c)
+    if not found:
+        return "ICD-10-CM"
+    if found[0] == "CPT":
+        return "CPT"
+    if "HCPCS" in found and "." not in c:
+        if _history("HCPCS", c):
+            return "HCPCS"
+        if kb.has("hcpcs"):
+            try:
+                if kb.open("hcpcs", dos).reader.get(c) is not None:
+                    return "HCPCS"
+            except MedcoderError:
+                pass
+    if found == ["ICD-10-PCS"] or (len(c) == 7 and "." not in c and "ICD-10-PCS" in found and not c[0].isalpha()):
+        return "ICD-10-PCS"
+    return "ICD-10-CM"
+
+
 def validate(
     code: str,
     date_of_service: _dt.date | str | None = None,
@@ -103,11 +125,13 @@ def validate(
 ) -> Validation:
     """Validate ``code`` for ``date_of_service`` (today when omitted).
 
-    ``system`` defaults to ICD-10-CM, the system of diagnosis codes.
+    Without ``system`` the code's shape decides: digits are CPT, a 7-character PCS shape is
+    ICD-10-PCS, a letter and four digits without a dot is HCPCS Level II when the HCPCS table or
+    the code history knows it, and anything else ICD-10-CM.
     """
     dos = date_of_service if type(date_of_service) is _dt.date else parse_date(date_of_service)
     kb = kb or default_kb()
-    sysname = (system or "ICD-10-CM").upper()
+    sysname = (system or _guess_system(code, dos, kb)).upper()
     if sysname in ("ICD-10-CM", "ICD10CM"):
         return validate_icd10cm(code, dos, kb)
     from medcoder.codesets.procedures import validate as validate_procedure
