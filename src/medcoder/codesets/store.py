@@ -283,8 +283,11 @@ def _safe(release: str) -> str:
 
 
 def _unpack(source: Path, members: tuple[str, ...], dest: Path, kind: str) -> list[Path]:
-    """A plain file is used as it is; a zip yields its members matching ``members``."""
-    if not zipfile.is_zipfile(source):
+    """A plain file is used as it is; a zip yields its members matching ``members``.
+
+    Only a ``.zip`` is unpacked: an ``.xlsx`` is a zip container too, but it is the table itself.
+    """
+    if source.suffix.lower() in (".xlsx", ".xlsm") or not zipfile.is_zipfile(source):
         if source.suffix.lower() == ".zip":
             raise FileFormatError(f"not a readable zip archive (expected the official {kind} zip)", path=source)
         return [source]

@@ -79,16 +79,20 @@ def sync(
         if not s.sync:
             results.append({"kind": s.kind, "ok": False, "message": "no official download; use `medcoder data import`"})
             continue
-        src: SyncSource = s.sync[-1]
-        url = _resolve(src.url, mirror)
-        try:
-            path = fetched.get(url) or download(url, downloads, timeout=timeout)
-            fetched[url] = path
-            info = kb.import_file(s.kind, path, source_label=url)
-            results.append({
-                "kind": s.kind, "ok": True, "release": info.release, "url": url,
-                "message": f"{info.rows:,} rows, sha256 {info.sha256[:12]}…",
-            })
-        except MedcoderError as exc:
-            results.append({"kind": s.kind, "ok": False, "release": src.release, "url": url, "message": str(exc)})
+        # the newest release; a release published in several parts (NCCI PTP) lists each part
+        newest = s.sync[-1].release
+        parts: list[SyncSource] = [x for x in s.sync if x.release == newest]
+        for src in parts:
+            url = _resolve(src.url, mirror)
+            try:
+                path = fetched.get(url) or download(url, downloads, timeout=timeout)
+                fetched[url] = path
+                info = kb.import_file(s.kind, path, source_label=url)
+                results.append({
+                    "kind": s.kind, "ok": True, "release": info.release, "url": url,
+                    "message": f"{info.rows:,} rows, sha256 {info.sha256[:12]}…",
+                })
+            except MedcoderError as exc:
+                results.append({"kind": s.kind, "ok": False, "release": src.release, "url": url, "message": str(exc)})
+                break
     return {"results": results}
