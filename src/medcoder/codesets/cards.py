@@ -70,6 +70,8 @@ def code_cards(code: str, date_of_service: _dt.date | str | None = None, kb: Kno
             card, _ = _opened_card(kb, kind, c, dos)
             if card is None and system == "HCPCS":
                 card = _pfs_card(kb, c, dos)
+        if card is not None and system in ("CPT", "HCPCS"):
+            _add_edits(kb, card, c, dos)
         if hist_system is not None:
             entries = _history(hist_system, c)
             if entries:
@@ -123,6 +125,25 @@ def _cpt_card(kb: KnowledgeBase, code: str, dos: _dt.date) -> dict[str, Any] | N
         if pfs is not None:
             card["fee_schedule"] = pfs
     return card
+
+
+EDIT_KINDS = (
+    ("mue-practitioner", "mue_practitioner"),
+    ("mue-hospital", "mue_hospital"),
+    ("mue-dme", "mue_dme"),
+    ("ncci-ptp-practitioner", "ncci_ptp_practitioner"),
+    ("ncci-ptp-hospital", "ncci_ptp_hospital"),
+)
+
+
+def _add_edits(kb: KnowledgeBase, card: dict[str, Any], code: str, dos: _dt.date) -> None:
+    """MUE values and NCCI PTP edit counts, for the tables that are loaded."""
+    for kind, key in EDIT_KINDS:
+        if not kb.has(kind):
+            continue
+        found, _ = _opened_card(kb, kind, code, dos)
+        if found:
+            card[key] = found
 
 
 def _pfs_card(kb: KnowledgeBase, code: str, dos: _dt.date) -> dict[str, Any] | None:
