@@ -25,6 +25,18 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="The official code sets and edit tables in the data dir.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+eval_app = typer.Typer(help="Evaluate the coder on a gold-coded corpus.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+def _register_eval() -> None:
+    from medcoder.cli import eval_cmd
+
+    eval_app.command("codiesp")(eval_cmd.eval_codiesp)
+    app.command("learn")(eval_cmd.learn)
+
+
+_register_eval()
 
 DateOpt = Annotated[str | None, typer.Option("--date", "--dos", help="Date of service YYYY-MM-DD (default: today).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -157,20 +169,58 @@ def data_sync(
         raise typer.Exit(1)
 
 
+@app.command("code")
+def code_cmd(
+    file: Annotated[str, typer.Argument(help="A note: text, encounter JSON, FHIR Bundle or HL7 v2 file; '-' reads stdin.")],
+    setting: Annotated[str | None, typer.Option(help="outpatient | emergency | inpatient | ambulance (default: the file's, else outpatient).")] = None,
+    age: Annotated[int | None, typer.Option(help="Patient age in years.")] = None,
+    sex: Annotated[str | None, typer.Option(help="M | F | U.")] = None,
+    dos: Annotated[str | None, typer.Option("--dos", "--date", help="Date of service YYYY-MM-DD.")] = None,
+    mode: Annotated[str, typer.Option(help="billing (what goes on the claim) | mentions (every condition, with context).")] = "billing",
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """Code a note: ICD-10-CM diagnoses with evidence, rationale, warnings and physician queries."""
+    from medcoder.coding import code as code_document
+    from medcoder.dates import parse_date
+    from medcoder.errors import InputError
+
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; expected table or json")
+    result = code_document(
+        file,
+        setting=setting,
+        date_of_service=parse_date(dos) if dos else None,
+        age=age,
+        sex=sex,
+        mode=mode,
+    )
+    if fmt == "json":
+        _print_json(result.to_dict())
+        return
+    from medcoder.cli.render_coding import render_result
+
+    render_result(_console(), result)
+
+
 @app.command()
 def demo(as_json: JsonOpt = False) -> None:
     """A tour on the bundled data: code cards, validation on dates of service, lookups."""
     from medcoder.demo import run_demo
 
-    result = run_demo()
     if as_json:
-        _print_json(result)
+        _print_json(run_demo())
         return
+    result = run_demo(coding=False)
     from rich.table import Table
 
     from medcoder.cli.render import render_card, render_lookup
 
     console = _console()
+    from medcoder.cli.render_coding import render_result
+    from medcoder.demo import code_examples
+
+    for name, coded in code_examples():
+        render_result(console, coded, title=name)
     console.rule("Code cards")
     for card in result["cards"]:
         render_card(console, card)
