@@ -162,7 +162,11 @@ class Completer:
             k = min(candidates, key=lambda k: len(titles[k] - parent_words - words))
             return k
         # nothing specific documented: the unspecified child (or .9 / .0 / first)
-        unspecified = [k for k in kids if "unspecified" in self.tree.nodes[k].title.lower()]
+        base = self.tree.nodes[code].title.lower().count("unspecified")
+        unspecified = sorted(
+            (k for k in kids if self.tree.nodes[k].title.lower().count("unspecified") > base),
+            key=lambda k: -self.tree.nodes[k].title.lower().count("unspecified"),
+        )
         if side_in_titles and not (_SIDES & words):
             missing.append("laterality")
         pick = unspecified[0] if unspecified else next(

@@ -82,7 +82,7 @@ class DiagnosisCoder:
     """Holds the dictionary and engines for one knowledge base and date; reuse it for many notes."""
 
     def __init__(self, kb: Any, dos: _dt.date, site_model: Any = None) -> None:
-        from medcoder.text.context import ContextEngine
+        from medcoder.text.context import default_engine
 
         self.kb = kb
         self.dos = dos
@@ -90,7 +90,7 @@ class DiagnosisCoder:
         cache_dir = Path(kb.store.root) / "cache"
         self.terms = terms_mod.build(kb, dos, site_model=site_model, cache_dir=cache_dir)
         self.completer = Completer(self.tab.reader)
-        self.context = ContextEngine()
+        self.context = default_engine()
         self.site_model = site_model
 
     # -- 1-3: mentions --------------------------------------------------------------------------
@@ -118,9 +118,8 @@ class DiagnosisCoder:
                     text, sent, [(m.start, m.end) for m in found], name
                 )
                 for m, (ctx, trig) in zip(found, explained, strict=True):
-                    out.append(
-                        _Mention(m, name, sent, ctx, [text[t.start : t.end] for t in trig])
-                    )
+                    why = [text[t.start : t.end] if t.end > t.start else f"{t.phrase} section" for t in trig]
+                    out.append(_Mention(m, name, sent, ctx, why))
         return out
 
     # -- 4: candidates --------------------------------------------------------------------------
@@ -279,7 +278,21 @@ class DiagnosisCoder:
                 h.code, h.description, h.source = combo, self.completer.title(combo), "rule"
         # a subcategory and its own child both found: keep the child
         codes = {c.code for c in out}
-        return [c for c in out if not any(o != c.code and o.startswith(c.code) for o in codes)]
+        out = [c for c in out if not any(o != c.code and o.startswith(c.code) for o in codes)]
+        # an unspecified code beside a specified one of the same category: the documentation
+        # supports the specific one (Guideline I.B.2: code to the highest level of detail)
+        res = []
+        for c in out:
+            if "unspecified" in c.description.lower() and any(
+                o.code != c.code
+                and o.code[:3] == c.code[:3]
+                and "unspecified" not in o.description.lower()
+                for o in out
+            ):
+                c.dropped = "a more specific code of the same category is documented"
+                continue
+            res.append(c)
+        return res
 
     def _excludes1(self, kept: list[Candidate], result: CodingResult) -> list[Candidate]:
         reader = self.tab.reader

@@ -52,6 +52,9 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
     while i < len(toks):
         t = toks[i]
         raw = text[t.start : t.end].lower()
+        if raw.isdigit() and _enumerator(text, t.start, t.end, start):
+            i += 1  # "2. CKD stage 3a": a list number, not a stage or a type
+            continue
         # two-word abbreviations first ("dm ii", "gi bleed", "c diff")
         if i + 1 < len(toks) and multi:
             key = (raw, text[toks[i + 1].start : toks[i + 1].end].lower())
@@ -72,6 +75,16 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
         i += 1
         pos += 1
     return out
+
+
+def _enumerator(text: str, s: int, e: int, sentence_start: int) -> bool:
+    """A list number: first on its line (or sentence) and followed by '.' or ')'."""
+    if e >= len(text) or text[e] not in ".)":
+        return False
+    if e + 1 < len(text) and text[e + 1].isdigit():
+        return False  # a decimal: "3.5"
+    before = text[max(sentence_start, text.rfind("\n", 0, s) + 1) : s]
+    return before.strip() == ""
 
 
 def _window(n: int) -> int:

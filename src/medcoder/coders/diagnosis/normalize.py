@@ -19,7 +19,7 @@ STOP = frozenset(
     """a an the of and or in on at to for by from as is are was were be been being this that
     these those it its his her their patient patients pt with due other specified unspecified
     nos elsewhere classified not stage type site part parts region use code codes additional
-    stated than""".split()
+    stated than neoplasm neoplasms""".split()
 )
 # "type" is dropped because notes put it anywhere ("DM type 2" / "type 2 DM"); numbers stay:
 # "type 2" -> {"2"}. "disorder" and "condition" read as "disease".
@@ -41,7 +41,6 @@ SYNONYMS: dict[str, str] = {
     "disorder": "disease", "disorders": "disease", "condition": "disease",
     "conditions": "disease", "diseases": "disease",
     "ii": "2", "i": "1", "iii": "3", "iv": "4", "v": "5",
-    "neoplasm": "neoplasm", "carcinomas": "carcinoma",
     "fractures": "fracture", "fractured": "fracture",
     "infections": "infection", "infected": "infection", "infectious": "infection",
     "ulcers": "ulcer", "ulcerated": "ulcer", "ulceration": "ulcer",
@@ -53,7 +52,8 @@ SYNONYMS: dict[str, str] = {
     "fevers": "fever", "febrile": "fever", "pyrexia": "fever",
     "dyspnoea": "dyspnea", "headaches": "headache", "nauseated": "nausea",
     "bleeding": "hemorrhage", "haemorrhagic": "hemorrhagic",
-    "malignant": "malignant", "malignancy": "malignant", "cancer": "malignant",
+    "malignant": "malignant", "malignancy": "malignant", "cancer": "malignant", "cancers": "malignant",
+    "carcinoma": "malignant", "carcinomas": "malignant", "malignancies": "malignant",
     "metastatic": "secondary", "metastasis": "secondary", "metastases": "secondary",
 }
 

@@ -34,12 +34,12 @@ from medcoder.coders.diagnosis.normalize import norm_words, stem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 # source -> priority when two terms with the same words point at different codes
 PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "title": 2, "inclusion": 2}
 
-_PAREN = re.compile(r"\([^)]*\)")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WITHOUT = re.compile(r"\b(without|w/o)\b[^,;]*", re.I)
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
