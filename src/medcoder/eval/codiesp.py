@@ -16,6 +16,9 @@ report says there is no gold to score against. Codes are kept in the corpus spel
 
 from __future__ import annotations
 
+import datetime as _dt
+from functools import cache
+
 import logging
 import os
 import time
@@ -393,6 +396,40 @@ def evaluate(
     return report
 
 
+CORPUS_ERA = _dt.date(2018, 1, 1)
+
+
+def corpus_era_code(code: str, era: _dt.date = CORPUS_ERA) -> str:
+    """The code as the corpus's code set writes it (CodiEsp: CIE-10-ES 2018).
+
+    medcoder codes with today's release; the corpus was coded in 2019-2020 with the 2018
+    edition. Two differences matter: the annotators left out the 7th character (and the
+    placeholder X of T14 injuries: "t14.8"), and codes expanded since then (M54.5 into
+    M54.50/M54.51/M54.59 on 2021-10-01, R51, R05, E87.2, N18.3 …) are mapped back to the code
+    they replaced, using medcoder's code history.
+    """
+    c = code.upper()
+    bare = c.replace(".", "")
+    if len(bare) == 7 and c[0].isalpha() and "." in c:  # ICD-10-CM with a 7th character
+        c = c[:-1]
+        if c.startswith("T14"):
+            c = c.rstrip("X")
+    old = _replaced_since(era).get(c)
+    return old or c
+
+
+@cache
+def _replaced_since(era: _dt.date) -> dict[str, str]:
+    from medcoder.codesets.history import entries
+
+    out: dict[str, str] = {}
+    for e in entries():
+        if e.system == "ICD-10-CM" and e.change == "expanded" and e.effective > era:
+            for r in e.replacements:
+                out[r] = e.code
+    return out
+
+
 def default_predictor(site_model: SiteModel | None = None) -> Predictor:
     """medcoder's coder in mentions mode (CodiEsp codes every mentioned condition)."""
     try:
@@ -407,6 +444,7 @@ def default_predictor(site_model: SiteModel | None = None) -> Predictor:
 
     def predict(doc: Doc) -> tuple[list[str], list[str]]:
         result = code_text(doc.text, setting="inpatient", mode="mentions", site_model=site_model)
-        return [s.code for s in result.diagnoses], [s.code for s in result.procedures]
+        dx = list(dict.fromkeys(corpus_era_code(s.code) for s in result.diagnoses))
+        return dx, [s.code for s in result.procedures]
 
     return predict

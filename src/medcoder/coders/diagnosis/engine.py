@@ -88,7 +88,9 @@ class DiagnosisCoder:
         self.dos = dos
         self.tab = kb.open("icd10cm-tabular", dos)
         cache_dir = Path(kb.store.root) / "cache"
-        self.terms = terms_mod.build(kb, dos, site_model=site_model, cache_dir=cache_dir)
+        # learned phrases are matched by the site model itself (``_learned``), not mixed into
+        # the dictionary, so their codes keep their own evidence and precision
+        self.terms = terms_mod.build(kb, dos, cache_dir=cache_dir)
         self.completer = Completer(self.tab.reader)
         self.context = default_engine()
         self.site_model = site_model
@@ -109,8 +111,10 @@ class DiagnosisCoder:
         else:
             spans.append((None, 0, len(text)))
         out: list[_Mention] = []
+        self._sentences: list[tuple[str | None, tuple[int, int]]] = []
         for name, s_start, s_end in spans:
             for sent in sentence_spans(text, s_start, s_end):
+                self._sentences.append((name, sent))
                 found = matcher.find(text, sent[0], sent[1], self.terms)
                 if not found:
                     continue
@@ -137,6 +141,8 @@ class DiagnosisCoder:
             key = (comp.code, mn.context)
             c = by_key.get(key)
             if c is not None:
+                if m.term.source == "learned":
+                    c.learned = max(c.learned, m.term.weight)
                 c.mentions += 1
                 if len(c.evidence) < 5:
                     c.evidence.extend(ev)
@@ -169,12 +175,74 @@ class DiagnosisCoder:
                 missing=list(comp.missing),
                 term_code=m.term.code,
             )
+            if src == "learned":
+                c.learned = m.term.weight
             c.confidence = self._confidence(c, m.term.weight)
             by_key[key] = c
+        if self.site_model is not None:
+            self._learned(text, by_key)
         cands = list(by_key.values())
+        priors = getattr(self.site_model, "priors", None) or {}
         for c in cands:
             c.confidence = min(0.99, c.confidence + 0.04 * min(c.mentions - 1, 3))
+            if self.site_model is not None:
+                # what this site's coders accepted: learned phrases' precision, and how often
+                # coders reported the code at all
+                prior = float(priors.get(c.code, 0.0))
+                if c.learned > 0:
+                    c.confidence = max(c.confidence, 0.55 + 0.44 * c.learned)
+                else:
+                    c.confidence = 0.7 * c.confidence + min(0.2, 2 * prior)
+                if c.learned > 0 or prior > 0:
+                    c.rationale.append(
+                        f"site model: learned precision {c.learned:.2f}, reported in "
+                        f"{prior:.1%} of coded documents"
+                    )
         return cands
+
+    def _learned(self, text: str, by_key: dict[tuple[str, Context], Candidate]) -> None:
+        """Codes this site's coders gave for phrases found in the note (``medcoder learn``)."""
+        assert self.site_model is not None
+        hits = [h for h in self.site_model.match(text) if h.phrase.system == "ICD-10-CM"]
+        if not hits:
+            return
+        sentences = getattr(self, "_sentences", [])
+        by_code: dict[str, list[Candidate]] = {}
+        for c in by_key.values():
+            by_code.setdefault(c.code, []).append(c)
+        for h in hits:
+            code = h.phrase.code.upper()
+            prec = float(h.phrase.precision)
+            known = by_code.get(code)
+            if known:
+                for c in known:
+                    c.learned = max(c.learned, prec)
+                continue
+            name, sent = next(
+                ((n, s) for n, s in sentences if s[0] <= h.start and h.end <= s[1]),
+                (None, (h.start, h.end)),
+            )
+            ctx, trig = self.context.assess_explained(text, sent, [(h.start, h.end)], name)[0]
+            title = self.completer.title(code) or self.tab.reader.title(code) or ""
+            c = Candidate(
+                code=code,
+                description=title,
+                evidence=[Evidence(h.start, h.end, text[h.start : h.end], name)],
+                context=ctx,
+                section=name,
+                source="learned",
+                words=len(h.phrase.phrase.split()),
+                position=h.start,
+                rationale=[
+                    f"'{text[h.start:h.end]}': coders at this site reported {code} for this "
+                    f"phrase (precision {prec:.2f}, {h.phrase.support} documents)"
+                ],
+                learned=prec,
+                term_code=code,
+            )
+            c.confidence = self._confidence(c, prec)
+            by_key[(code, ctx)] = c
+            by_code.setdefault(code, []).append(c)
 
     def _confidence(self, c: Candidate, weight: float) -> float:
         base = SOURCE_CONFIDENCE.get(c.source, 0.6)

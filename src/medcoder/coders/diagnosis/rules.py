@@ -39,6 +39,7 @@ class Candidate:
     term_code: str = ""  # the code the term pointed at before completion
     mentions: int = 1
     dropped: str | None = None  # why a rule removed it (kept for mentions/warnings)
+    learned: float = 0.0  # best precision of a learned phrase supporting it (site model)
 
     @property
     def category(self) -> str:
