@@ -29,13 +29,20 @@ class Section:
 
 @dataclass(frozen=True)
 class StructuredCondition:
-    """A coded condition that came with the input (FHIR Condition, HL7 DG1)."""
+    """A coded condition that came with the input (FHIR Condition, HL7 DG1).
+
+    ``system`` is a FHIR system URI where one is known (HL7 v2 ``I10C`` becomes
+    ``http://hl7.org/fhir/sid/icd-10-cm``), else as written. ``category``: FHIR Condition.category
+    code (``encounter-diagnosis``, ``problem-list-item``) or HL7 DG1-6 (``admitting``,
+    ``working``, ``final``).
+    """
 
     code: str | None
     system: str | None
     display: str | None
     clinical_status: str | None = None
     verification_status: str | None = None
+    category: str | None = None
 
 
 @dataclass

@@ -33,8 +33,8 @@ def code_encounter(
     site_model: Any = None,
 ) -> CodingResult:
     """Code one encounter (already read) with the knowledge base in force on its date of service."""
-    from medcoder.codesets.kb import default_kb
     from medcoder.coders.diagnosis.engine import coder_for
+    from medcoder.codesets.kb import default_kb
 
     _check(enc.setting, mode)
     kb = kb or default_kb()
@@ -55,6 +55,7 @@ def code(
     mode: str = "billing",
     kb: Any = None,
     site_model: Any = None,
+    name: str | None = None,
 ) -> CodingResult:
     """Code a document: a path (text, encounter JSON, FHIR Bundle, HL7 v2), bytes, or an Encounter.
 
@@ -76,7 +77,7 @@ def code(
         from medcoder.readers import read_document
 
         enc = read_document(
-            document, setting=setting, age=age, sex=sex, date_of_service=dos
+            document, name=name, setting=setting, age=age, sex=sex, date_of_service=dos
         )
     return code_encounter(enc, mode=mode, kb=kb, site_model=site_model)
 

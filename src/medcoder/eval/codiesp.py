@@ -17,13 +17,12 @@ report says there is no gold to score against. Codes are kept in the corpus spel
 from __future__ import annotations
 
 import datetime as _dt
-from functools import cache
-
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

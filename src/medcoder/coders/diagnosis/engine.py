@@ -192,7 +192,7 @@ class DiagnosisCoder:
                 if c.learned > 0:
                     c.confidence = max(c.confidence, 0.55 + 0.44 * c.learned)
                 else:
-                    c.confidence = 0.7 * c.confidence + min(0.2, 2 * prior)
+                    c.confidence = 0.8 * c.confidence + min(0.2, 2 * prior)
                 if c.learned > 0 or prior > 0:
                     c.rationale.append(
                         f"site model: learned precision {c.learned:.2f}, reported in "
@@ -222,7 +222,7 @@ class DiagnosisCoder:
                 ((n, s) for n, s in sentences if s[0] <= h.start and h.end <= s[1]),
                 (None, (h.start, h.end)),
             )
-            ctx, trig = self.context.assess_explained(text, sent, [(h.start, h.end)], name)[0]
+            ctx, _trig = self.context.assess_explained(text, sent, [(h.start, h.end)], name)[0]
             title = self.completer.title(code) or self.tab.reader.title(code) or ""
             c = Candidate(
                 code=code,
@@ -339,11 +339,11 @@ class DiagnosisCoder:
         codes = {c.code for c in out}
         htn = [c for c in out if c.code == "I10"]
         if htn:
-            combo, why = rules.hypertension_combination(codes)
-            if combo and self.completer.is_billable(combo):
+            hcombo, why = rules.hypertension_combination(codes)
+            if hcombo and self.completer.is_billable(hcombo):
                 h = htn[0]
                 h.rationale.append(why)
-                h.code, h.description, h.source = combo, self.completer.title(combo), "rule"
+                h.code, h.description, h.source = hcombo, self.completer.title(hcombo), "rule"
         # a subcategory and its own child both found: keep the child
         codes = {c.code for c in out}
         out = [c for c in out if not any(o != c.code and o.startswith(c.code) for o in codes)]
@@ -490,7 +490,7 @@ class DiagnosisCoder:
                     if n.type == "useAdditionalCode":
                         c.rationale.append(f"{n.label} ({n.source}): {n.text}: satisfied")
                     continue
-                if n.type == "useAdditionalCode" and n.source == c.code or n.source_kind in ("subcategory", "code"):
+                if (n.type == "useAdditionalCode" and n.source == c.code) or n.source_kind in ("subcategory", "code"):
                     result.warnings.append(
                         f"{c.code}: {n.label.lower()} {n.text} ({n.source}); the note does not "
                         "document it (Guideline I.A.13)"
@@ -513,9 +513,7 @@ class DiagnosisCoder:
                 tier = 9
             elif manifest(c):
                 tier = 8  # Guideline I.A.13: a manifestation code is never first
-            elif c.code.startswith("R65.2"):
-                tier = 7
-            elif c.code.startswith("Z") and not c.code.startswith(("Z00", "Z01", "Z02", "Z03", "Z04", "Z08", "Z09", "Z11", "Z12", "Z13", "Z3", "Z4", "Z5")):
+            elif c.code.startswith("R65.2") or (c.code.startswith("Z") and not c.code.startswith(("Z00", "Z01", "Z02", "Z03", "Z04", "Z08", "Z09", "Z11", "Z12", "Z13", "Z3", "Z4", "Z5"))):
                 tier = 7
             elif c.code.startswith("R"):
                 tier = 6  # symptoms after definitive diagnoses (Guideline IV.D)

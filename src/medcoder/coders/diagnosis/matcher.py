@@ -87,6 +87,10 @@ def _enumerator(text: str, s: int, e: int, sentence_start: int) -> bool:
     return before.strip() == ""
 
 
+def _nearest(options: list[Slot], pos: int) -> Slot:
+    return min(options, key=lambda s: abs(s.pos - pos))
+
+
 def _window(n: int) -> int:
     return 2 * n + 3
 
@@ -112,7 +116,7 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
                 chosen: list[Slot] = []
                 ok = True
                 for w in term.words:
-                    best = min(where[w], key=lambda s, p=a.pos: abs(s.pos - p))
+                    best = _nearest(where[w], a.pos)
                     if abs(best.pos - a.pos) > win:
                         ok = False
                         break
@@ -146,10 +150,10 @@ def most_specific(found: list[Match]) -> list[Match]:
     # unspecified/NOS form a bare mention means, then the shortest code)
     same: dict[tuple[frozenset[str], frozenset[int]], Match] = {}
     for m in kept:
-        k = (frozenset(m.term.words), m.positions)
-        b = same.get(k)
+        key = (frozenset(m.term.words), m.positions)
+        b = same.get(key)
         if b is None or _rank(m) > _rank(b):
-            same[k] = m
+            same[key] = m
     best: dict[str, Match] = {}
     for m in same.values():
         if m.term.code not in best:

@@ -16,10 +16,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 
 # Words that carry no meaning for matching a term (on both sides).
 STOP = frozenset(
-    """a an the of and or in on at to for by from as is are was were be been being this that
-    these those it its his her their patient patients pt with due other specified unspecified
-    nos elsewhere classified not stage type site part parts region use code codes additional
-    stated than neoplasm neoplasms""".split()
+    ["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it", "its", "his", "her", "their", "patient", "patients", "pt", "with", "due", "other", "specified", "unspecified", "nos", "elsewhere", "classified", "not", "stage", "type", "site", "part", "parts", "region", "use", "code", "codes", "additional", "stated", "than", "neoplasm", "neoplasms"]
 )
 # "type" is dropped because notes put it anywhere ("DM type 2" / "type 2 DM"); numbers stay:
 # "type 2" -> {"2"}. "disorder" and "condition" read as "disease".

@@ -45,19 +45,13 @@ _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 _FUNCTION = frozenset(
-    "of the and or in on at to for by with unspecified nos other specified as is an".split()
+    ["of", "the", "and", "or", "in", "on", "at", "to", "for", "by", "with", "unspecified", "nos", "other", "specified", "as", "is", "an"]
 )
 
 # Words clinical notes use for the note itself, never a diagnosis on their own (an Index main term
 # such as "Examination" or "Old" needs its subterms).
 NOT_ALONE = frozenset(
-    """examination exam old history admission observation test testing finding findings care
-    status problem complaint follow visit encounter therapy treatment procedure surgery
-    operation counseling evaluation check checkup result results report study studies
-    presence absence removal change adjustment fitting replacement aftercare attention
-    convalescence pregnant delivery birth newborn born death dead life living contact exposure
-    carrier donor refusal underdosing noncompliance activity gas drug drugs
-    use user abuse level levels""".split()
+    ["examination", "exam", "old", "history", "admission", "observation", "test", "testing", "finding", "findings", "care", "status", "problem", "complaint", "follow", "visit", "encounter", "therapy", "treatment", "procedure", "surgery", "operation", "counseling", "evaluation", "check", "checkup", "result", "results", "report", "study", "studies", "presence", "absence", "removal", "change", "adjustment", "fitting", "replacement", "aftercare", "attention", "convalescence", "pregnant", "delivery", "birth", "newborn", "born", "death", "dead", "life", "living", "contact", "exposure", "carrier", "donor", "refusal", "underdosing", "noncompliance", "activity", "gas", "drug", "drugs", "use", "user", "abuse", "level", "levels"]
 )
 
 
@@ -149,7 +143,7 @@ _EXCEPT = re.compile(r",?\s*\b(except|excluding)\b[^,;]*", re.I)
 
 def add_tabular(d: TermDictionary, reader: Any) -> None:
     db = reader.db
-    for code, kind, title in db.execute(
+    for code, _kind, title in db.execute(
         "SELECT code, kind, title FROM nodes WHERE kind IN ('category','subcategory','code')"
     ):
         # residual categories ("Other disorders of bladder", "Pain, not elsewhere classified")

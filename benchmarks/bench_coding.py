@@ -1,0 +1,170 @@
+"""Diagnosis coding speed: notes per second per core on the CodiEsp dev texts, end to end.
+
+    python benchmarks/bench_coding.py [--data ../shared/data/codiesp] [--write]
+
+Runs in one process on one core: read each English dev text, code it (mentions mode, the
+setting CodiEsp evaluation uses) and collect the result. The dictionary is built and cached
+first (reported separately: it happens once per release). Peak memory is the process's max RSS.
+The reference, in the same run on the same texts: medspaCy's ConText pipeline alone (sentence
+splitting + a TargetMatcher with the same condition words + ConText), when medspaCy is installed
+(`pip install -e '.[bench]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "codiesp"
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def bench_medcoder(texts: list[str]) -> dict[str, Any]:
+    from medcoder.codesets.kb import default_kb
+    from medcoder.coding import code_text
+
+    kb = default_kb()
+    t0 = time.perf_counter()
+    code_text("warm up: hypertension.", mode="mentions", setting="inpatient", kb=kb)
+    warm = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    codes = 0
+    for t in texts:
+        r = code_text(t, mode="mentions", setting="inpatient", kb=kb)
+        codes += len(r.diagnoses)
+    el = time.perf_counter() - t0
+    return {
+        "first_call_s": round(warm, 2),
+        "notes": len(texts),
+        "seconds": round(el, 2),
+        "notes_per_s": round(len(texts) / el, 1),
+        "codes_per_note": round(codes / max(1, len(texts)), 1),
+        "peak_rss_mb": _rss_mb(),
+        "index_loaded": kb.has("icd10cm-index"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--no-reference", action="store_true")
+    args = ap.parse_args()
+    folder = args.data / "dev" / "text_files_en"
+    if not folder.is_dir():
+        sys.exit(f"no CodiEsp dev English texts at {folder}")
+    files = sorted(folder.glob("*.txt"))
+    if args.limit:
+        files = files[: args.limit]
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    size = sum(len(t) for t in texts) / max(1, len(texts))
+    res: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "machine": _machine(),
+        "mean_note_chars": round(size),
+        "medcoder": bench_medcoder(texts),
+    }
+    if not args.no_reference:
+        res["medspacy_context"] = _medspacy_reference(texts)
+    import json
+
+    print(json.dumps(res, indent=2))
+    if args.write:
+        _write(res)
+
+
+def _medspacy_reference(texts: list[str]) -> dict[str, Any]:
+    """medspaCy's ConText alone on the same texts: spaCy tokenization, sentence starts and the
+    condition targets set as entities (bench_context's harness), then ConText."""
+    import re
+
+    try:
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        import bench_context as bc
+
+        runner = bc.MedspacyRunner()
+    except Exception as exc:  # medspaCy is optional (pip install -e '.[bench]')
+        return {"error": f"medspaCy not available ({type(exc).__name__})"}
+    pattern = re.compile(
+        r"\b(?:"
+        + "|".join(re.escape(c) for c in sorted(bc.CONDITION_LIST, key=len, reverse=True))
+        + r")\b",
+        re.IGNORECASE,
+    )
+    t0 = time.perf_counter()
+    ents = 0
+    for t in texts:
+        doc = runner.prepare(t, bc.split_sentences(t), bc.find_targets(t, pattern))
+        ents += len(runner.run(doc))
+    el = time.perf_counter() - t0
+    return {
+        "version": runner.version,
+        "notes": len(texts),
+        "seconds": round(el, 2),
+        "notes_per_s": round(len(texts) / el, 1),
+        "targets_per_note": round(ents / max(1, len(texts)), 1),
+    }
+
+
+def _write(r: dict[str, Any]) -> None:
+    path = REPO / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start, end = "<!-- coding:start -->", "<!-- coding:end -->"
+    m = r["medcoder"]
+    ref = r.get("medspacy_context") or {}
+    ref_line = (
+        f"| reference, same run: medspaCy ConText pipeline alone (sentences + target matcher + "
+        f"ConText) | {ref.get('notes_per_s', '—')} notes/s | |"
+        if "notes_per_s" in ref
+        else f"| reference: medspaCy ConText | not measured: {ref.get('error', 'skipped')} | |"
+    )
+    section = f"""{start}
+## Diagnosis coding (issue #4): `python benchmarks/bench_coding.py --write`
+
+Measured {r['date']} on {r['machine']}; one process, one core. CodiEsp dev English texts
+({m['notes']} notes, mean {r['mean_note_chars']} characters), mentions mode, end to end (read,
+sections, sentences, matching, context, completion, result objects). Alphabetic Index loaded:
+{m['index_loaded']}.
+
+| measure | result | target |
+|---|---|---|
+| notes per second per core | {m['notes_per_s']} | ≥ 100 |
+| first call (load the cached dictionary and tables) | {m['first_call_s']} s | |
+| codes per note (mentions) | {m['codes_per_note']} | |
+| peak RSS of the process | {m['peak_rss_mb']} MB | |
+{ref_line}
+
+{end}"""
+    if start in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
