@@ -41,13 +41,13 @@ class Phase:
 _SUBSEQ = re.compile(
     r"\b(follow[- ]?up|subsequent encounter|recheck|cast (check|change)|suture removal|"
     r"routine healing|healing (well|normally)|post[- ]?op(erative)? (visit|check)|"
-    r"(aftercare|during the healing))\b",
+    r"(aftercare|during the healing))\b(?!\s+(in|with|within)\b)",
     re.I,
 )
 _SEQUELA = re.compile(r"\b(sequela|sequelae|late effect|residual of)\b", re.I)
 _INITIAL = re.compile(
     r"\b(initial encounter|active treatment|emergency department|presents? (to|with)|"
-    r"today after|was brought|brought in)\b",
+    r"today after|was brought|brought in|this morning|today|yesterday|last night)\b",
     re.I,
 )
 _OPEN = re.compile(r"\bopen (fracture|fx)\b|\bcompound fracture\b|\bfracture[^.]{0,30}\bopen\b", re.I)
@@ -68,7 +68,8 @@ def encounter_phase(text: str, setting: str) -> Phase:
         if m:
             return Phase("D", open_fx, name, True, m.group())
     m = _SUBSEQ.search(text)
-    if m and not _INITIAL.search(text):
+    # an emergency visit is active treatment unless the note says this is the follow-up
+    if m and not _INITIAL.search(text) and (setting != "emergency" or "subsequent" in m.group().lower()):
         return Phase("D", open_fx, "routine", True, m.group())
     m = _INITIAL.search(text)
     if m:

@@ -305,7 +305,7 @@ class DiagnosisCoder:
                         )
                     )
         kept = _merge(kept + extra)
-        kept = self._combinations(kept)
+        kept = _merge(self._combinations(kept))
         kept = self._excludes1(kept, result)
         kept = self._integral_symptoms(kept)
         kept = self._special_rules(enc, kept, result)
@@ -391,7 +391,7 @@ class DiagnosisCoder:
         codes = [c.code for c in kept]
         out = []
         for c in kept:
-            if c.code.startswith("R"):
+            if c.code.startswith(tuple(rules.INTEGRAL)):
                 dx = rules.integral_to(c.code, codes)
                 if dx:
                     c.dropped = (
@@ -503,7 +503,7 @@ class DiagnosisCoder:
         def manifest(c: Candidate) -> bool:
             return rules.is_manifestation(c.description, [])
 
-        def key(c: Candidate) -> tuple[int, int, float, int]:
+        def key(c: Candidate) -> tuple[int, int, int, float]:
             tier = 5
             if c.code == "U07.1":
                 tier = 0  # Guideline I.C.1.g.1.a: confirmed COVID-19 first
@@ -517,8 +517,13 @@ class DiagnosisCoder:
                 tier = 7
             elif c.code.startswith("R"):
                 tier = 6  # symptoms after definitive diagnoses (Guideline IV.D)
-            sec = SEQUENCE_SECTIONS.index(c.section) if c.section in SEQUENCE_SECTIONS else len(SEQUENCE_SECTIONS)
-            return (tier, sec, -c.confidence, c.position)
+            # the best section that documents it, and there the order the provider listed it in
+            ranked = [
+                (SEQUENCE_SECTIONS.index(e.section) if e.section in SEQUENCE_SECTIONS else len(SEQUENCE_SECTIONS), e.start)
+                for e in c.evidence
+            ] or [(len(SEQUENCE_SECTIONS), c.position)]
+            sec, pos = min(ranked)
+            return (tier, sec, pos, -c.confidence)
 
         ordered = sorted(kept, key=key)
         # code first: an etiology named by another code's 'code first' note goes before it

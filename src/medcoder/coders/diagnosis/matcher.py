@@ -92,7 +92,7 @@ def _nearest(options: list[Slot], pos: int) -> Slot:
 
 
 def _window(n: int) -> int:
-    return 2 * n + 3
+    return n + 3
 
 
 def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 400) -> list[Match]:

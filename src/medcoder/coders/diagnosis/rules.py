@@ -48,7 +48,8 @@ class Candidate:
 
 # ---------------------------------------------------------------------------------------------
 # code references in notes ("type 1 diabetes mellitus (E10.-)", "(N18.1-N18.6)")
-_REF = re.compile(r"([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)-?(?:\s*-\s*([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?))?")
+_CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
+_REF = re.compile(rf"({_CODE})(?:\s*-\s*({_CODE}))?(?:\.?-)?")
 
 
 def refs(note_text: str) -> list[tuple[str, str | None]]:
@@ -176,6 +177,10 @@ INTEGRAL: dict[str, tuple[str, ...]] = {
     "R42": ("H81",),
     "R00.0": ("I47", "I48", "I49"),
     "R09.02": ("J96", "J44", "J18", "U07"),
+    # pain of the injured site is part of the injury
+    "M25.5": ("S",),
+    "M79.6": ("S",),
+    "G89.11": ("S",),
 }
 
 

@@ -34,7 +34,7 @@ from medcoder.coders.diagnosis.normalize import norm_words, stem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 
 # source -> priority when two terms with the same words point at different codes
 PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "title": 2, "inclusion": 2}
@@ -74,6 +74,8 @@ class TermDictionary:
     frequency: dict[str, int] = field(default_factory=dict)
 
     def add(self, code: str, text: str, source: str, weight: float = 1.0) -> None:
+        if code.startswith("Z68"):
+            return  # BMI codes come from the documented value, by rule (Guideline I.B.14)
         words = tuple(dict.fromkeys(norm_words(text)))
         if not words:
             return
