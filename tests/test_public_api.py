@@ -11,6 +11,7 @@ EXPECTED = {
     "__version__", "validate", "Validation", "show", "lookup", "KnowledgeBase", "DataStore",
     "MedcoderError", "InputError", "FileFormatError", "DataError", "DataImportError",
     "SyncError", "UnknownCodeError", "BadDateError",
+    "code", "code_text", "read_document", "Encounter", "CodingResult", "CodeSuggestion",
 }
 
 

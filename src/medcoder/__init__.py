@@ -17,6 +17,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
+    "code": "medcoder.coding:code",
+    "code_text": "medcoder.coding:code_text",
+    "read_document": "medcoder.readers:read_document",
+    "Encounter": "medcoder.encounter:Encounter",
+    "CodingResult": "medcoder.result:CodingResult",
+    "CodeSuggestion": "medcoder.result:CodeSuggestion",
     "validate": "medcoder.codesets.validate:validate",
     "Validation": "medcoder.codesets.icd10cm.reader:Validation",
     "show": "medcoder.codesets.cards:code_cards",
@@ -35,9 +41,12 @@ _LAZY = {
 
 __all__ = [
     "BadDateError",
+    "CodeSuggestion",
+    "CodingResult",
     "DataError",
     "DataImportError",
     "DataStore",
+    "Encounter",
     "FileFormatError",
     "InputError",
     "KnowledgeBase",
@@ -46,7 +55,10 @@ __all__ = [
     "UnknownCodeError",
     "Validation",
     "__version__",
+    "code",
+    "code_text",
     "lookup",
+    "read_document",
     "show",
     "validate",
 ]

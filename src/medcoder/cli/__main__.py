@@ -1,0 +1,3 @@
+from medcoder.cli.main import main
+
+main()
