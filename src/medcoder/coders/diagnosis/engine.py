@@ -501,7 +501,7 @@ class DiagnosisCoder:
         reader = self.tab.reader
 
         def manifest(c: Candidate) -> bool:
-            return rules.is_manifestation(c.description, [])
+            return rules.is_manifestation(c.description)
 
         def key(c: Candidate) -> tuple[int, int, int, float]:
             tier = 5

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from medcoder.result import Context, Evidence
 
@@ -269,9 +268,8 @@ def find_bmi(text: str) -> tuple[float, int, int] | None:
     return float(m.group(g)), m.start(g), m.end(g)
 
 
-def is_manifestation(title: str, notes: list[Any]) -> bool:
-    """Manifestation codes (Guideline I.A.13): 'in diseases classified elsewhere', or a
-    'code first' note on the code itself that names the underlying disease."""
+def is_manifestation(title: str) -> bool:
+    """Manifestation codes (Guideline I.A.13): 'in diseases classified elsewhere'."""
     return "in diseases classified elsewhere" in title.lower() or "in conditions classified elsewhere" in title.lower()
 
 

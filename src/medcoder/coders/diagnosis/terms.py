@@ -7,7 +7,9 @@ Every term is a bag of normalised content words pointing at one ICD-10-CM code, 
 - ``index``: Alphabetic Index paths (main term + subterms, nonessential modifiers dropped), when
   an ``icd10cm-index`` table is loaded (``medcoder data import icd10cm-index FILE``);
 - ``title`` / ``inclusion``: Tabular titles and inclusion terms (always there: bundled);
-- ``learned``: phrases learned from coders' accepted codes (``medcoder learn``), when present.
+
+Phrases learned from coders (``medcoder learn``) are matched by the site model itself
+(``engine.DiagnosisCoder._learned``), not mixed in here.
 
 Abbreviations (``medcoder/data/dx_abbreviations.csv``) expand in the note before matching:
 "T2DM" is read as "type 2 diabetes mellitus".
@@ -197,13 +199,6 @@ def add_lexicon(d: TermDictionary) -> None:
         d.add(row["code"].strip().upper(), row["phrase"], "lexicon")
 
 
-def add_learned(d: TermDictionary, site_model: Any) -> None:
-    for p in getattr(site_model, "phrases", ()) or ():
-        if getattr(p, "system", "ICD-10-CM") != "ICD-10-CM":
-            continue
-        d.add(p.code.upper(), p.phrase, "learned", float(getattr(p, "precision", 1.0)))
-
-
 def _lexicon_digest() -> str:
     h = hashlib.sha256()
     for name in ("dx_lexicon.csv", "dx_abbreviations.csv"):
@@ -211,7 +206,7 @@ def _lexicon_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def build(kb: Any, dos: Any, site_model: Any = None, cache_dir: Path | None = None) -> TermDictionary:
+def build(kb: Any, dos: Any, cache_dir: Path | None = None) -> TermDictionary:
     """The dictionary for the releases in force on ``dos`` (cached on disk by release)."""
     tab = kb.open("icd10cm-tabular", dos)
     idx = kb.open("icd10cm-index", dos) if kb.has("icd10cm-index") else None
@@ -250,15 +245,4 @@ def build(kb: Any, dos: Any, site_model: Any = None, cache_dir: Path | None = No
                 tmp.replace(cache)
             except OSError as exc:  # a read-only data dir still codes, just slower
                 log.warning("could not cache the term dictionary: %s", exc)
-    if site_model is not None:
-        extended = TermDictionary(
-            terms=list(base.terms),
-            abbreviations=base.abbreviations,
-            multiword_abbreviations=base.multiword_abbreviations,
-            sources=dict(base.sources),
-        )
-        add_learned(extended, site_model)
-        extended.sources["site-model"] = str(getattr(site_model, "label", "site model"))
-        extended.compile()
-        return extended
     return base
