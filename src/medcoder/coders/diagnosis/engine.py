@@ -460,6 +460,18 @@ class DiagnosisCoder:
                 "infection, A41.9 (Guideline I.C.1.d.1.a, I.C.1.d.4)",
             )
             out.append(a)
+        # B95-B97 identify the organism of an infection coded elsewhere; when the infection code
+        # already names that organism (A41.51 Sepsis due to E. coli) they add nothing
+        organism_codes = [c for c in out if c.code.startswith(("B95", "B96", "B97"))]
+        for b in organism_codes:
+            words = set(norm_words(b.description)) - _ORGANISM_GENERIC
+            if words and any(
+                o is not b and not o.code.startswith(("B95", "B96", "B97"))
+                and words <= set(norm_words(o.description))
+                for o in out
+            ):
+                b.dropped = "the infection code already identifies the organism (Guideline I.C.1.d, I.A.13)"
+        out = [c for c in out if c.dropped is None]
         # external causes: place of occurrence only at the initial encounter (I.C.20.b)
         res = []
         injuries = [c for c in out if rules.injury(c.code)]
@@ -546,6 +558,11 @@ class DiagnosisCoder:
             what = "principal diagnosis (Guideline II)" if enc.setting == "inpatient" else "first-listed diagnosis (Guideline IV.G)"
             first.rationale.append(f"sequenced as {what}")
         return ordered
+
+
+_ORGANISM_GENERIC = frozenset(
+    norm_words("cause diseases classified elsewhere unspecified other specified infection agent")
+)
 
 
 def _source_label(src: str) -> str:
