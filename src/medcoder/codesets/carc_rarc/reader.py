@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from medcoder.codesets.store import TableInfo
+from medcoder.codesets.sqlite_table import SqliteTable
 from medcoder.dates import parse_date
-from medcoder.errors import DataError
 
 from .layout import LISTS, RemitList, normalize
 
@@ -58,23 +54,10 @@ class RemitCode:
 _COLS = "code, description, start, stop, modified, notes, groups, line"
 
 
-class RemitCodeReader:
+class RemitCodeReader(SqliteTable):
     """Reader over one installed list (``tables/<kind>/<release>/table.sqlite``)."""
 
-    def __init__(self, path: Path, info: TableInfo | None = None) -> None:
-        self.path = Path(path)
-        self.info = info
-
-    @cached_property
-    def _con(self) -> sqlite3.Connection:
-        db = self.path / "table.sqlite"
-        if not db.is_file():
-            raise DataError("remittance code table file is missing; re-import it", where=db)
-        return sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
-
-    @cached_property
-    def meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._con.execute("SELECT key, value FROM meta")}
+    what = "remittance code"
 
     @property
     def kind(self) -> str:
@@ -83,10 +66,6 @@ class RemitCodeReader:
     @property
     def code_list(self) -> RemitList:
         return LISTS[self.kind]
-
-    @property
-    def release(self) -> str:
-        return self.info.release if self.info else str(self.meta.get("release", ""))
 
     def _row(self, r: tuple[Any, ...]) -> RemitCode:
         return RemitCode(

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from medcoder.codesets.cpt.codes import card_without_licence, normalize
-from medcoder.codesets.store import TableInfo
-from medcoder.errors import DataError
+from medcoder.codesets.sqlite_table import SqliteTable
 
 
-class CptReader:
+class CptReader(SqliteTable):
     """Reader over one installed CPT release (``tables/cpt/<release>/table.sqlite``)."""
 
-    def __init__(self, path: Path, info: TableInfo | None = None) -> None:
-        self.path = Path(path)
-        self.info = info
-
-    @cached_property
-    def _con(self) -> sqlite3.Connection:
-        db = self.path / "table.sqlite"
-        if not db.is_file():
-            raise DataError("CPT table file is missing; re-import your licensed file", where=db)
-        return sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
-
-    @cached_property
-    def meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._con.execute("SELECT key, value FROM meta")}
-
-    @property
-    def release(self) -> str:
-        return self.info.release if self.info else str(self.meta.get("release", ""))
+    what = "CPT"
+    reimport = "re-import your licensed file"
 
     def descriptor(self, code: str) -> str | None:
         """The licensed descriptor of ``code``, or None when the file does not list it."""

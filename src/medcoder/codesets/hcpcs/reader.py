@@ -5,17 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from medcoder.codesets.hcpcs import layout as L
 from medcoder.codesets.hcpcs.dosage import units_for
-from medcoder.codesets.store import TableInfo
+from medcoder.codesets.sqlite_table import SqliteTable
 from medcoder.dates import parse_date
-from medcoder.errors import DataError, InputError, UnknownCodeError
+from medcoder.errors import InputError, UnknownCodeError
 
 
 @dataclass(frozen=True)
@@ -108,27 +105,10 @@ def _meaning(table: dict[str, str], code: str | None) -> dict[str, str | None] |
     return {"code": code, "meaning": table.get(code)}
 
 
-class HcpcsReader:
+class HcpcsReader(SqliteTable):
     """Reader over one installed HCPCS release (``tables/hcpcs/<release>/table.sqlite``)."""
 
-    def __init__(self, path: Path, info: TableInfo | None = None) -> None:
-        self.path = Path(path)
-        self.info = info
-
-    @cached_property
-    def _con(self) -> sqlite3.Connection:
-        db = self.path / "table.sqlite"
-        if not db.is_file():
-            raise DataError("HCPCS table file is missing; re-import it", where=db)
-        return sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
-
-    @cached_property
-    def meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._con.execute("SELECT key, value FROM meta")}
-
-    @property
-    def release(self) -> str:
-        return self.info.release if self.info else str(self.meta.get("release", ""))
+    what = "HCPCS"
 
     # -- lookups ---------------------------------------------------------------------------
     def get(self, code: str) -> HcpcsCode | None:

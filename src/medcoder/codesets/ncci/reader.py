@@ -10,16 +10,11 @@ lists, deleted ones included, so an older date of service is answered from its o
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import sqlite3
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from medcoder.codesets.store import TableInfo
+from medcoder.codesets.sqlite_table import SqliteTable
 from medcoder.dates import parse_date
-from medcoder.errors import DataError
 
 from .layout import MAI, MODIFIER_INDICATOR, MUE_SETTINGS, PTP_SETTINGS
 
@@ -41,29 +36,10 @@ def _n(d: _dt.date) -> int:
     return d.year * 10000 + d.month * 100 + d.day
 
 
-class _Table:
+class _Table(SqliteTable):
     """One installed NCCI table (``tables/<kind>/<release>/table.sqlite``), opened lazily."""
 
     what = "NCCI"
-
-    def __init__(self, path: Path, info: TableInfo | None = None) -> None:
-        self.path = Path(path)
-        self.info = info
-
-    @cached_property
-    def _con(self) -> sqlite3.Connection:
-        db = self.path / "table.sqlite"
-        if not db.is_file():
-            raise DataError(f"{self.what} table file is missing; re-import it", where=db)
-        return sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
-
-    @cached_property
-    def meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self._con.execute("SELECT key, value FROM meta")}
-
-    @property
-    def release(self) -> str:
-        return self.info.release if self.info else str(self.meta.get("release", ""))
 
     @property
     def setting(self) -> str:
