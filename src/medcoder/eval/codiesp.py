@@ -405,7 +405,8 @@ def corpus_era_code(code: str, era: _dt.date = CORPUS_ERA) -> str:
     edition. Two differences matter: the annotators left out the 7th character (and the
     placeholder X of T14 injuries: "t14.8"), and codes expanded since then (M54.5 into
     M54.50/M54.51/M54.59 on 2021-10-01, R51, R05, E87.2, N18.3 …) are mapped back to the code
-    they replaced, using medcoder's code history.
+    they replaced, and codes added since then with the code used before them (F32.A → F32.9),
+    using medcoder's code history.
     """
     c = code.upper()
     bare = c.replace(".", "")
@@ -423,9 +424,13 @@ def _replaced_since(era: _dt.date) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for e in entries():
-        if e.system == "ICD-10-CM" and e.change == "expanded" and e.effective > era:
+        if e.system != "ICD-10-CM" or e.effective <= era:
+            continue
+        if e.change == "expanded":
             for r in e.replacements:
                 out[r] = e.code
+        elif e.change == "added" and e.replacements:
+            out[e.code] = e.replacements[0]  # F32.A: before it existed, depression NOS was F32.9
     return out
 
 

@@ -36,13 +36,17 @@ log = logging.getLogger(__name__)
 
 MODES = ("billing", "mentions")
 SOURCE_CONFIDENCE = {
-    "lexicon": 0.80,
-    "index": 0.72,
+    "lexicon": 0.85,
+    "index": 0.70,
+    "neoplasm": 0.68,
     "learned": 0.70,
     "title": 0.66,
-    "inclusion": 0.62,
+    "inclusion": 0.58,
     "rule": 0.75,
 }
+# codes read from loose words: Z (status, history, encounters) and injuries need more than a
+# word or two; symptoms (R) and conditions named by one word are the most literal
+CHAPTER_WEIGHT = {"Z": -0.10, "T": -0.10, "S": -0.06, "R": 0.04, "Q": -0.04, "C": -0.02}
 SECTION_WEIGHT = {
     "discharge_diagnoses": 0.12,
     "diagnoses": 0.12,
@@ -147,6 +151,7 @@ class DiagnosisCoder:
                 if len(c.evidence) < 5:
                     c.evidence.extend(ev)
                 c.words = max(c.words, m.size)
+                c.spread = min(c.spread, m.spread)
                 if (
                     rules.FINAL_SECTIONS.__contains__(mn.section or "")
                     and c.section not in rules.FINAL_SECTIONS
@@ -171,6 +176,7 @@ class DiagnosisCoder:
                 source=src,
                 words=m.size,
                 position=m.start,
+                spread=m.spread,
                 rationale=why,
                 missing=list(comp.missing),
                 term_code=m.term.code,
@@ -184,6 +190,8 @@ class DiagnosisCoder:
         cands = list(by_key.values())
         priors = getattr(self.site_model, "priors", None) or {}
         for c in cands:
+            if c.source != "learned":  # its best mention (tightest words) decides
+                c.confidence = self._confidence(c, 1.0)
             c.confidence = min(0.99, c.confidence + 0.04 * min(c.mentions - 1, 3))
             if self.site_model is not None:
                 # what this site's coders accepted: learned phrases' precision, and how often
@@ -245,17 +253,30 @@ class DiagnosisCoder:
             by_code.setdefault(code, []).append(c)
 
     def _confidence(self, c: Candidate, weight: float) -> float:
+        """How likely the code is right for what the note says (its context aside: billing
+        mode lowers unasserted and symptom codes, ``_billing_confidence``).
+
+        The source of the term, how tightly the note's words sit together (a term read across
+        other words is often two conditions), the section, what completion had to assume, and
+        the kind of code: Z and T/S codes read from loose words are the least reliable.
+        """
         base = SOURCE_CONFIDENCE.get(c.source, 0.6)
         if c.source == "learned":
             base = 0.45 + 0.45 * weight
-        base += 0.03 * min(c.words - 1, 4)
+        base += 0.02 * min(c.words - 1, 3)
+        base -= 0.06 * min(c.spread, 4)
         base += SECTION_WEIGHT.get(c.section or "", 0.0)
         base -= 0.05 * len(c.missing)
-        if c.code.startswith("R"):
-            base -= 0.05
-        if not c.context.asserted:
-            base *= 0.6
+        base += CHAPTER_WEIGHT.get(c.code[:1], 0.0)
         return max(0.05, min(0.99, base))
+
+    @staticmethod
+    def _billing_confidence(c: Candidate) -> None:
+        if c.code.startswith("R"):
+            c.confidence -= 0.05  # a symptom may be integral to a diagnosis (Guideline I.B.5)
+        if not c.context.asserted:
+            c.confidence *= 0.6
+        c.confidence = max(0.05, min(0.99, c.confidence))
 
     # -- 5: guidelines --------------------------------------------------------------------------
     def code(self, enc: Encounter, mode: str = "billing") -> CodingResult:
@@ -277,6 +298,8 @@ class DiagnosisCoder:
             cands.sort(key=lambda c: (-c.confidence, c.position))
             result.diagnoses = [_suggestion(c, 0) for c in cands]
             return result
+        for c in cands:
+            self._billing_confidence(c)
         kept = self._billing(enc, cands, result)
         result.diagnoses = [_suggestion(c, i + 1) for i, c in enumerate(kept)]
         result.queries = draft_queries(enc, kept, cands, self.completer)
@@ -569,6 +592,7 @@ def _source_label(src: str) -> str:
     return {
         "lexicon": "medcoder's clinical lexicon",
         "index": "the Alphabetic Index entry",
+        "neoplasm": "the Neoplasm Table row",
         "title": "the Tabular title",
         "inclusion": "the Tabular inclusion term",
         "learned": "a phrase learned from coders",

@@ -10,6 +10,7 @@ mellitus with diabetic chronic kidney disease").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from medcoder.coders.diagnosis.normalize import tokens
@@ -29,6 +30,9 @@ class Match:
     term: Term
     spans: tuple[tuple[int, int], ...]  # note character spans of the matched words, in order
     positions: frozenset[int]
+    # content words of the note inside the match that are not the term's: 0 when the term is
+    # written as one phrase ("left knee pain"), 1 for "pain in the left knee" read as "knee pain"
+    spread: int = 0
 
     @property
     def start(self) -> int:
@@ -99,6 +103,7 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
     sl = slots(text, start, end, d)
     if not sl:
         return []
+    content = {s.pos for s in sl}
     where: dict[str, list[Slot]] = {}
     for s in sl:
         where.setdefault(s.word, []).append(s)
@@ -128,9 +133,73 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
                 if hi - lo > win:
                     continue
                 spans = tuple(sorted({(s.start, s.end) for s in chosen}))
-                found.append(Match(term, spans, frozenset(s.pos for s in chosen)))
+                pos = frozenset(s.pos for s in chosen)
+                spread = len({p for p in content if lo < p < hi} - pos)
+                found.append(Match(term, spans, pos, spread))
                 break
-    return most_specific(found)
+    found = _within_list_items(found, _list_items(text, sl))
+    return most_specific(_behaviour_stated(found))
+
+
+def _behaviour_stated(found: list[Match]) -> list[Match]:
+    """"malignant tumor of the liver": the Neoplasm Table's malignant column, not 'unspecified
+    behavior' (that column is for a tumor whose behaviour the record does not state)."""
+    stated = [m for m in found if m.term.source == "neoplasm" and not m.term.text.startswith("tumor ")]
+    if not stated:
+        return found
+    return [
+        m
+        for m in found
+        if not (
+            m.term.source == "neoplasm"
+            and m.term.text.startswith("tumor ")
+            and any(s.positions & m.positions for s in stated)
+        )
+    ]
+
+
+_LIST_BREAK = re.compile(r"[,;]|\b(?:and|or|as well as|plus)\b", re.I)
+
+
+def _list_items(text: str, sl: list[Slot]) -> dict[int, int]:
+    """Slot position -> the list item it is in ("COPD, hypertension and diabetes": 3 items)."""
+    item: dict[int, int] = {}
+    n = 0
+    prev_end: int | None = None
+    for s in sl:
+        if prev_end is not None and s.start > prev_end and _LIST_BREAK.search(text, prev_end, s.start):
+            n += 1
+        item.setdefault(s.pos, n)
+        prev_end = s.end if prev_end is None else max(prev_end, s.end)
+    return item
+
+
+def _within_list_items(found: list[Match], item: dict[int, int]) -> list[Match]:
+    """Drop a match that joins two items of a list, each a condition of its own.
+
+    "history of COPD, hypertension" is two conditions, not "pulmonary hypertension": a match
+    whose words come from two or more list items is dropped when at least two of those items
+    hold, on the same words, a complete match of their own. "CKD, stage 3a" stays one term
+    ("stage 3a" alone is nothing).
+    """
+    if len(set(item.values())) < 2:
+        return found
+    out = []
+    for m in found:
+        parts = {item[p] for p in m.positions}
+        if len(parts) < 2:
+            out.append(m)
+            continue
+        own = {
+            item[next(iter(o.positions))]
+            for o in found
+            if o is not m
+            and o.positions < m.positions
+            and len({item[p] for p in o.positions}) == 1
+        }
+        if len(own & parts) < 2:
+            out.append(m)
+    return out
 
 
 def most_specific(found: list[Match]) -> list[Match]:

@@ -33,7 +33,8 @@ SYNONYMS: dict[str, str] = {
     "species": "species", "varices": "varix", "diabetes_": "diabetes", "diabetics": "diabetes",
     "hypertensive": "hypertension", "anemic": "anemia", "anaemia": "anemia",
     "oesophagus": "esophagus", "oesophageal": "esophageal", "haemorrhage": "hemorrhage",
-    "tumour": "tumor", "tumours": "tumor", "oedema": "edema", "faecal": "fecal",
+    "tumour": "tumor", "tumours": "tumor", "neoplasia": "tumor", "neoplasias": "tumor",
+    "neoformation": "tumor", "oedema": "edema", "faecal": "fecal",
     "ischaemic": "ischemic", "leukaemia": "leukemia", "haematuria": "hematuria",
     "disorder": "disease", "disorders": "disease", "condition": "disease",
     "conditions": "disease", "diseases": "disease",
@@ -51,7 +52,7 @@ SYNONYMS: dict[str, str] = {
     "bleeding": "hemorrhage", "haemorrhagic": "hemorrhagic",
     "malignant": "malignant", "malignancy": "malignant", "cancer": "malignant", "cancers": "malignant",
     "carcinoma": "malignant", "carcinomas": "malignant", "malignancies": "malignant",
-    "metastatic": "secondary", "metastasis": "secondary", "metastases": "secondary",
+    "metastatic": "metastasis", "metastases": "metastasis", "metastasized": "metastasis",
 }
 
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("es", "e"), ("s", ""))

@@ -39,6 +39,7 @@ class Candidate:
     mentions: int = 1
     dropped: str | None = None  # why a rule removed it (kept for mentions/warnings)
     learned: float = 0.0  # best precision of a learned phrase supporting it (site model)
+    spread: int = 0  # note words between the term's words that are not the term's (0: contiguous)
 
     @property
     def category(self) -> str:

@@ -36,10 +36,10 @@ from medcoder.coders.diagnosis.normalize import norm_words, stem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 12
 
 # source -> priority when two terms with the same words point at different codes
-PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "title": 2, "inclusion": 2}
+PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "neoplasm": 3, "title": 2, "inclusion": 2}
 
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WITHOUT = re.compile(r"\b(without|w/o)\b[^,;]*", re.I)
@@ -194,6 +194,75 @@ def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
         d.add(c, text, "index")
 
 
+# Neoplasm Table column -> the words a note uses for that behaviour (ICD-10-CM Index: "Carcinoma
+# - see Neoplasm, by site, malignant", "Metastasis - see Neoplasm, secondary, by site", "Tumor -
+# see Neoplasm, unspecified behavior, by site"). "cancer", "carcinoma" and "malignancy" normalise
+# to "malignant", "metastases"/"metastatic" to "metastasis" (``normalize.SYNONYMS``); a bare
+# "secondary" is not enough ("anemia secondary to blood loss").
+NEOPLASM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Malignant Primary": ("malignant", "adenocarcinoma", "sarcoma"),
+    "Malignant Secondary": ("metastasis", "secondary malignant"),
+    "Ca in situ": ("situ",),
+    "Benign": ("benign",),
+    "Uncertain Behavior": ("uncertain behavior",),
+    "Unspecified Behavior": ("tumor",),
+}
+_BEHAVIOUR_WORDS = frozenset(
+    {"malignant", "metastasis", "secondary", "benign", "tumor", "situ", "uncertain", "behavior", "primary"}
+)
+
+
+def add_neoplasm(d: TermDictionary, reader: Any) -> None:
+    """Neoplasm Table rows as terms: site words + behaviour words -> the column's code.
+
+    "liver metastases" -> C78.7 (Malignant Secondary of liver), "renal tumor" -> D49.519
+    (Unspecified Behavior of kidney). A site printed with alternatives ("abdomen, abdominal")
+    gives one term per alternative; subterm rows add their words to the site's.
+    """
+    db = reader._db
+    names = dict(db.execute("SELECT col, name FROM columns"))
+    rows: dict[int, tuple[list[str], dict[str, str]]] = {}
+    for term_id, path, col, code in db.execute(
+        "SELECT t.id, t.path, c.col, c.code FROM terms t JOIN cells c ON c.term = t.id "
+        "WHERE c.code IS NOT NULL"
+    ):
+        steps = json.loads(path)[1:]  # drop the main term "Neoplasm, neoplastic"
+        if not steps:
+            continue
+        cells = rows.setdefault(term_id, (steps, {}))[1]
+        cells[names.get(col, "")] = code
+    for steps, cells in rows.values():
+        sites = _site_variants(steps)
+        for column, code in cells.items():
+            qualifiers = NEOPLASM_COLUMNS.get(column)
+            c = code.rstrip("-").rstrip(".").upper()
+            if not qualifiers or not _ICD.match(c):
+                continue
+            for site in sites:
+                if not set(norm_words(site)) - _BEHAVIOUR_WORDS:
+                    continue  # rows "metastatic NEC", "malignant": not a site
+                for q in qualifiers:
+                    d.add(c, f"{q} {site}", "neoplasm")
+
+
+def _site_variants(steps: list[str], limit: int = 6) -> list[str]:
+    """Site wordings of a row: "abdomen, abdominal" > "wall" -> "abdomen wall", "abdominal wall".
+
+    A comma separates alternatives only when they are forms of one word ("abdomen, abdominal");
+    otherwise it inverts a phrase ("calyx, renal" is the renal calyx, not "renal").
+    """
+    out = [""]
+    for step in steps:
+        step = _PAREN.sub(" ", step).replace(" NEC", " ")
+        parts = [a.strip() for a in step.split(",") if a.strip()]
+        if len(parts) > 1 and all(p[:4].lower() == parts[0][:4].lower() for p in parts):
+            alts = parts
+        else:
+            alts = [" ".join(parts) or step]
+        out = [f"{o} {a}".strip() for o in out for a in alts][:limit]
+    return out
+
+
 def add_lexicon(d: TermDictionary) -> None:
     for row in lexicon_rows():
         d.add(row["code"].strip().upper(), row["phrase"], "lexicon")
@@ -210,10 +279,12 @@ def build(kb: Any, dos: Any, cache_dir: Path | None = None) -> TermDictionary:
     """The dictionary for the releases in force on ``dos`` (cached on disk by release)."""
     tab = kb.open("icd10cm-tabular", dos)
     idx = kb.open("icd10cm-index", dos) if kb.has("icd10cm-index") else None
+    neo = kb.open("icd10cm-neoplasm", dos) if kb.has("icd10cm-neoplasm") else None
     key_parts = [
         f"v{FORMAT_VERSION}",
         tab.info.sha256 or tab.info.release,
         idx.info.sha256 if idx else "noindex",
+        neo.info.sha256 if neo else "noneoplasm",
         _lexicon_digest(),
     ]
     key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:20]
@@ -232,9 +303,13 @@ def build(kb: Any, dos: Any, cache_dir: Path | None = None) -> TermDictionary:
         add_tabular(base, tab.reader)
         if idx is not None:
             add_index(base, idx.reader, tab.reader)
+        if neo is not None:
+            add_neoplasm(base, neo.reader)
         base.sources = {"icd10cm-tabular": tab.info.release}
         if idx is not None:
             base.sources["icd10cm-index"] = idx.info.release
+        if neo is not None:
+            base.sources["icd10cm-neoplasm"] = neo.info.release
         base.compile()
         if cache:
             try:
