@@ -39,11 +39,15 @@ SOURCE_CONFIDENCE = {
     "lexicon": 0.85,
     "index": 0.70,
     "neoplasm": 0.68,
+    "see": 0.56,
     "learned": 0.70,
     "title": 0.66,
     "inclusion": 0.58,
     "rule": 0.75,
 }
+WORD_BONUS = 0.02  # per term word beyond the first (more specific)
+SPREAD_PENALTY = 0.06  # per foreign note word inside the match
+MENTION_BONUS = 0.04  # per further mention of the same code
 # codes read from loose words: Z (status, history, encounters) and injuries need more than a
 # word or two; symptoms (R) and conditions named by one word are the most literal
 CHAPTER_WEIGHT = {"Z": -0.10, "T": -0.10, "S": -0.06, "R": 0.04, "Q": -0.04, "C": -0.02}
@@ -192,7 +196,7 @@ class DiagnosisCoder:
         for c in cands:
             if c.source != "learned":  # its best mention (tightest words) decides
                 c.confidence = self._confidence(c, 1.0)
-            c.confidence = min(0.99, c.confidence + 0.04 * min(c.mentions - 1, 3))
+            c.confidence = min(0.99, c.confidence + MENTION_BONUS * min(c.mentions - 1, 3))
             if self.site_model is not None:
                 # what this site's coders accepted: learned phrases' precision, and how often
                 # coders reported the code at all
@@ -263,8 +267,8 @@ class DiagnosisCoder:
         base = SOURCE_CONFIDENCE.get(c.source, 0.6)
         if c.source == "learned":
             base = 0.45 + 0.45 * weight
-        base += 0.02 * min(c.words - 1, 3)
-        base -= 0.06 * min(c.spread, 4)
+        base += WORD_BONUS * min(c.words - 1, 3)
+        base -= SPREAD_PENALTY * min(c.spread, 4)
         base += SECTION_WEIGHT.get(c.section or "", 0.0)
         base -= 0.05 * len(c.missing)
         base += CHAPTER_WEIGHT.get(c.code[:1], 0.0)
@@ -593,6 +597,7 @@ def _source_label(src: str) -> str:
         "lexicon": "medcoder's clinical lexicon",
         "index": "the Alphabetic Index entry",
         "neoplasm": "the Neoplasm Table row",
+        "see": "the Alphabetic Index entry (by its 'see' reference)",
         "title": "the Tabular title",
         "inclusion": "the Tabular inclusion term",
         "learned": "a phrase learned from coders",

@@ -36,10 +36,10 @@ from medcoder.coders.diagnosis.normalize import norm_words, stem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 12
+FORMAT_VERSION = 14
 
 # source -> priority when two terms with the same words point at different codes
-PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "neoplasm": 3, "title": 2, "inclusion": 2}
+PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "neoplasm": 3, "see": 2, "title": 2, "inclusion": 2}
 
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WITHOUT = re.compile(r"\b(without|w/o)\b[^,;]*", re.I)
@@ -55,6 +55,15 @@ _FUNCTION = frozenset(
 NOT_ALONE = frozenset(
     ["examination", "exam", "old", "history", "admission", "observation", "test", "testing", "finding", "findings", "care", "status", "problem", "complaint", "follow", "visit", "encounter", "therapy", "treatment", "procedure", "surgery", "operation", "counseling", "evaluation", "check", "checkup", "result", "results", "report", "study", "studies", "presence", "absence", "removal", "change", "adjustment", "fitting", "replacement", "aftercare", "attention", "convalescence", "pregnant", "delivery", "birth", "newborn", "born", "death", "dead", "life", "living", "contact", "exposure", "carrier", "donor", "refusal", "underdosing", "noncompliance", "activity", "gas", "drug", "drugs", "use", "user", "abuse", "level", "levels"]
 )
+
+
+# 'see' entries whose words notes use for something else: "age" (Age, old - see Senility),
+# "follow-up", "plus", "consumption" (tuberculosis, in old usage), "blood and urine" (Blood in
+# urine - see Hematuria), "analgesia"; and "puncture", which in notes is a procedure
+SEE_GENERIC = frozenset(
+    ["up", "age", "aged", "plus", "consumption", "analgesia", "blood", "urine", "under", "reaction"]
+)
+SEE_NOT_A_CONDITION = frozenset(["puncture"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +201,27 @@ def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
             if words[0] not in known:
                 continue
         d.add(c, text, "index")
+    add_see_references(d, reader)
+
+
+def add_see_references(d: TermDictionary, reader: Any) -> None:
+    """Entries that only point elsewhere ("Trauma, traumatism - see Injury") take the code of
+    the entry they point at, as a coder following the reference would ("Injury" T14.90)."""
+    db = reader._db
+    rows = db.execute("SELECT path, see FROM terms WHERE code IS NULL AND see IS NOT NULL").fetchall()
+    for path, see in rows:
+        words = set(norm_words(" ".join(json.loads(path))))
+        if not words - NOT_ALONE - SEE_GENERIC or words & SEE_NOT_A_CONDITION:
+            continue
+        try:
+            res = reader.walk(see)
+        except Exception:  # a reference the walk cannot read is skipped, never fatal
+            continue
+        if not res.found or not res.code:
+            continue
+        c = res.code.rstrip("-").rstrip(".").upper()
+        if _ICD.match(c):
+            d.add(c, " ".join(json.loads(path)), "see")
 
 
 # Neoplasm Table column -> the words a note uses for that behaviour (ICD-10-CM Index: "Carcinoma
