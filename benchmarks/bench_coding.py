@@ -64,6 +64,7 @@ def bench_medcoder(texts: list[str]) -> dict[str, Any]:
         "codes_per_note": round(codes / max(1, len(texts)), 1),
         "peak_rss_mb": _rss_mb(),
         "index_loaded": kb.has("icd10cm-index"),
+        "neoplasm_loaded": kb.has("icd10cm-neoplasm"),
     }
 
 
@@ -148,7 +149,7 @@ def _write(r: dict[str, Any]) -> None:
 Measured {r['date']} on {r['machine']}; one process, one core. CodiEsp dev English texts
 ({m['notes']} notes, mean {r['mean_note_chars']} characters), mentions mode, end to end (read,
 sections, sentences, matching, context, completion, result objects). Alphabetic Index loaded:
-{m['index_loaded']}.
+{m['index_loaded']}; Neoplasm Table loaded: {m.get('neoplasm_loaded')}.
 
 | measure | result | target |
 |---|---|---|

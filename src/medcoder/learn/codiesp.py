@@ -16,14 +16,18 @@ repository: ``SiteModel.save`` writes to the data dir.
 from __future__ import annotations
 
 import bisect
+import datetime as _dt
 import logging
+import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from medcoder.errors import InputError
 from medcoder.eval.codes import CM, PCS, display_code
-from medcoder.eval.codiesp import EvidenceSpan, load_evidence, load_split
+from medcoder.eval.codiesp import Doc, EvidenceSpan, load_evidence, load_split
 from medcoder.learn.builder import SiteModelBuilder, Span
 from medcoder.learn.model import SiteModel
+from medcoder.learn.ranker import Ranker, fit
 from medcoder.learn.text import tokens
 
 log = logging.getLogger(__name__)
@@ -138,12 +142,16 @@ def learn_codiesp(
     context: int = 1,
     use_anchors: bool = True,
     use_evidence: bool = True,
+    ranker: bool = True,
+    folds: int = 5,
+    seed: int = 0,
 ) -> SiteModel:
     """A site model learned from one CodiEsp split (train): its texts, gold codes and evidence.
 
     ``pad``/``context``/``use_anchors``: how evidence is carried over to the English text
     (``carry_over``); ``use_evidence=False`` learns from whole documents instead (much worse:
     see docs/evaluation.md). ``min_support``/``min_precision``: ``SiteModelBuilder``.
+    ``ranker``: also learn the ranker (``train_ranker``, ``folds`` cross-fitted folds).
     """
     docs = load_split(data_dir, split, lang)
     if not docs[0].has_gold:
@@ -156,45 +164,118 @@ def learn_codiesp(
         if lang != "es":
             spanish = {d.doc_id: d.text for d in load_split(data_dir, split, "es")}
     carried = lang != "es" and use_evidence
-    builder = SiteModelBuilder(
-        min_support=min_support,
-        min_precision=min_precision,
-        provenance={
-            "corpus": "CodiEsp",
-            "source": str(Path(data_dir).resolve()),
-            "split": split,
-            "lang": lang,
-            "evidence": (
-                "none: whole documents" if not use_evidence
-                else "X.tsv spans carried over to the translation" if carried
-                else "X.tsv spans"
-            ),
-            "carry_over": (
-                {"pad": pad, "context": context if pad is None else None, "anchors": use_anchors}
-                if carried else None
-            ),
-        },
-    )
-    for doc in docs:
-        systems = {display_code(c, CM): CM for c in doc.gold_d}
-        systems.update({display_code(c, PCS): PCS for c in doc.gold_p})
-        windows: dict[str, list[Span]] = {}
-        if use_evidence:
-            source = spanish.get(doc.doc_id, "")
-            points = anchors(source, doc.text) if carried and use_anchors else None
-            sentences = sentence_spans(doc.text) if carried and pad is None else None
-            for ev in evidence.get(doc.doc_id, ()):
-                system = CM if ev.label.upper().startswith("DIAG") else PCS
-                code = display_code(ev.code, system)
-                if not carried:
-                    windows.setdefault(code, []).extend(ev.spans)
-                    continue
-                window = carry_over((ev.start, ev.end), len(source), len(doc.text), points=points,
-                                    pad=pad, sentences=sentences, context=context)
-                if window is not None:
-                    windows.setdefault(code, []).append(window)
-        builder.add(doc.text, list(systems), evidence=windows, systems=systems)
-    model = builder.build()
-    log.info("learned %d phrases for %d codes from %d documents", len(model.phrases),
-             len({p.code for p in model.phrases}), builder.documents)
+    provenance = {
+        "corpus": "CodiEsp",
+        "source": str(Path(data_dir).resolve()),
+        "split": split,
+        "lang": lang,
+        "evidence": (
+            "none: whole documents" if not use_evidence
+            else "X.tsv spans carried over to the translation" if carried
+            else "X.tsv spans"
+        ),
+        "carry_over": (
+            {"pad": pad, "context": context if pad is None else None, "anchors": use_anchors}
+            if carried else None
+        ),
+    }
+
+    def build(subset: Sequence[Doc]) -> SiteModel:
+        builder = SiteModelBuilder(
+            min_support=min_support, min_precision=min_precision, provenance=dict(provenance)
+        )
+        for doc in subset:
+            systems, windows = _codes_and_windows(
+                doc, evidence.get(doc.doc_id, ()), spanish.get(doc.doc_id, ""),
+                use_evidence=use_evidence, carried=carried, use_anchors=use_anchors, pad=pad,
+                context=context,
+            )
+            builder.add(doc.text, list(systems), evidence=windows, systems=systems)
+        out = builder.build()
+        log.info("learned %d phrases for %d codes from %d documents", len(out.phrases),
+                 len({p.code for p in out.phrases}), builder.documents)
+        return out
+
+    model = build(docs)
+    if ranker:
+        model.ranker = train_ranker(docs, build, folds=folds, seed=seed)
+        model.provenance["ranker"] = (
+            model.ranker.provenance if model.ranker else "not learned: too few coded suggestions"
+        )
     return model
+
+
+def _codes_and_windows(
+    doc: Doc,
+    evidence: Sequence[EvidenceSpan],
+    source: str,
+    *,
+    use_evidence: bool,
+    carried: bool,
+    use_anchors: bool,
+    pad: int | None,
+    context: int,
+) -> tuple[dict[str, str], dict[str, list[Span]]]:
+    """A document's codes (printed spelling -> system) and each code's evidence windows."""
+    systems = {display_code(c, CM): CM for c in doc.gold_d}
+    systems.update({display_code(c, PCS): PCS for c in doc.gold_p})
+    windows: dict[str, list[Span]] = {}
+    if not use_evidence:
+        return systems, windows
+    points = anchors(source, doc.text) if carried and use_anchors else None
+    sentences = sentence_spans(doc.text) if carried and pad is None else None
+    for ev in evidence:
+        system = CM if ev.label.upper().startswith("DIAG") else PCS
+        code = display_code(ev.code, system)
+        if not carried:
+            windows.setdefault(code, []).extend(ev.spans)
+            continue
+        window = carry_over((ev.start, ev.end), len(source), len(doc.text), points=points,
+                            pad=pad, sentences=sentences, context=context)
+        if window is not None:
+            windows.setdefault(code, []).append(window)
+    return systems, windows
+
+
+def train_ranker(
+    docs: Sequence[Doc],
+    build: Callable[[Sequence[Doc]], SiteModel],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+) -> Ranker | None:
+    """Cross-fitted training pairs, then ``ranker.fit``.
+
+    The documents are dealt into ``folds`` folds (by a seeded shuffle); for each fold a site
+    model is learned from the other folds and the fold's documents are coded with it in
+    mentions mode, so every suggestion is scored by a model that never saw its document. A
+    suggestion is labelled 1 when the document's coders reported its code (in the corpus's
+    code-set era: ``eval.codiesp.corpus_era_code``).
+    """
+    from medcoder.coders.diagnosis.engine import DiagnosisCoder
+    from medcoder.codesets.kb import default_kb
+    from medcoder.encounter import Encounter
+    from medcoder.eval.codiesp import corpus_era_code
+
+    order = list(range(len(docs)))
+    random.Random(seed).shuffle(order)
+    groups = [[docs[i] for i in order[k::folds]] for k in range(folds)]
+    kb = default_kb()
+    dos = _dt.date.today()
+    samples: list[tuple[dict[str, float], int]] = []
+    for k, held in enumerate(groups):
+        if not held:
+            continue
+        rest = [d for j, g in enumerate(groups) if j != k for d in g]
+        fold_model = build(rest)
+        coder = DiagnosisCoder(kb, dos, fold_model)
+        for doc in held:
+            gold = set(doc.gold_d)
+            enc = Encounter(text=doc.text, setting="inpatient", date_of_service=dos)
+            for code, feats in coder.ranking_samples(enc):
+                samples.append((feats, int(corpus_era_code(code).lower() in gold)))
+    log.info("ranker: %d cross-fitted suggestions from %d documents", len(samples), len(docs))
+    ranker = fit(samples, seed=seed)
+    if ranker is not None:
+        ranker.provenance.update({"folds": folds, "documents": len(docs)})
+    return ranker

@@ -3,6 +3,8 @@
     phrases        English phrases strongly associated with a code in coded documents
     priors         how often coders reported each code (share of documents)
     cooccurrence   P(code b reported | code a reported), for pairs seen in enough documents
+    ranker         how likely coders report each suggestion (``medcoder.learn.ranker``), when
+                   learned with one
     provenance     where it was learned from: corpus, split, documents, date, settings
 
 It lives in the data dir, never in the repository: ``<MEDCODER_DATA>/site-model/model.json``
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from medcoder.errors import DataError
+from medcoder.learn.ranker import Ranker
 from medcoder.learn.text import MAX_NGRAM, tokens
 
 FORMAT_VERSION = 1
@@ -57,6 +60,7 @@ class SiteModel:
     priors: dict[str, float] = field(default_factory=dict)
     cooccurrence: dict[str, dict[str, float]] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    ranker: Ranker | None = None  # how likely coders report a suggestion (``learn.ranker``)
     _index: dict[str, list[LearnedPhrase]] | None = field(default=None, init=False, repr=False)
 
     # -- use ------------------------------------------------------------------------------
@@ -113,6 +117,7 @@ class SiteModel:
                 [p.phrase, p.code, p.system, p.precision, p.support, p.seen]
                 for p in self.phrases
             ],
+            "ranker": self.ranker.to_dict() if self.ranker else None,
         }
 
     @classmethod
@@ -127,6 +132,7 @@ class SiteModel:
                 for a, row in data.get("cooccurrence", {}).items()
             },
             provenance=dict(data.get("provenance", {})),
+            ranker=Ranker.from_dict(data["ranker"]) if data.get("ranker") else None,
         )
 
     @staticmethod
@@ -182,7 +188,8 @@ class SiteModel:
     def filtered(self, *, min_precision: float = 0.0, min_support: int = 0) -> SiteModel:
         """The same model keeping only phrases at least this precise and this well supported."""
         keep = [p for p in self.phrases if p.precision >= min_precision and p.support >= min_support]
-        return SiteModel(keep, dict(self.priors), dict(self.cooccurrence), dict(self.provenance))
+        return SiteModel(keep, dict(self.priors), dict(self.cooccurrence), dict(self.provenance),
+                         self.ranker)
 
     def summary(self) -> dict[str, Any]:
         systems: dict[str, int] = {}

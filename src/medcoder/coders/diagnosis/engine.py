@@ -30,6 +30,7 @@ from medcoder.coders.diagnosis.normalize import norm_words
 from medcoder.coders.diagnosis.queries import draft_queries
 from medcoder.coders.diagnosis.rules import Candidate
 from medcoder.encounter import Encounter
+from medcoder.learn.ranker import features
 from medcoder.result import CodeSuggestion, CodingResult, Context, Evidence
 
 log = logging.getLogger(__name__)
@@ -193,24 +194,43 @@ class DiagnosisCoder:
             self._learned(text, by_key)
         cands = list(by_key.values())
         priors = getattr(self.site_model, "priors", None) or {}
+        ranker = getattr(self.site_model, "ranker", None)
         for c in cands:
             if c.source != "learned":  # its best mention (tightest words) decides
                 c.confidence = self._confidence(c, 1.0)
             c.confidence = min(0.99, c.confidence + MENTION_BONUS * min(c.mentions - 1, 3))
-            if self.site_model is not None:
-                # what this site's coders accepted: learned phrases' precision, and how often
-                # coders reported the code at all
-                prior = float(priors.get(c.code, 0.0))
-                if c.learned > 0:
-                    c.confidence = max(c.confidence, 0.55 + 0.44 * c.learned)
-                else:
-                    c.confidence = 0.8 * c.confidence + min(0.2, 2 * prior)
-                if c.learned > 0 or prior > 0:
-                    c.rationale.append(
-                        f"site model: learned precision {c.learned:.2f}, reported in "
-                        f"{prior:.1%} of coded documents"
-                    )
+            c.base_confidence = c.confidence
+            if self.site_model is None:
+                continue
+            # what this site's coders accepted: learned phrases' precision, and how often
+            # coders reported the code at all
+            prior = float(priors.get(c.code, 0.0))
+            if ranker is not None:
+                c.confidence = ranker.score(features(c, prior=prior, text_len=len(text)))
+                c.rationale.append(
+                    f"site model ranking: {c.confidence:.2f} that this site's coders report it "
+                    f"(learned precision {c.learned:.2f}, reported in {prior:.1%} of coded documents)"
+                )
+                continue
+            if c.learned > 0:
+                c.confidence = max(c.confidence, 0.55 + 0.44 * c.learned)
+            else:
+                c.confidence = 0.8 * c.confidence + min(0.2, 2 * prior)
+            if c.learned > 0 or prior > 0:
+                c.rationale.append(
+                    f"site model: learned precision {c.learned:.2f}, reported in "
+                    f"{prior:.1%} of coded documents"
+                )
         return cands
+
+    def ranking_samples(self, enc: Encounter) -> list[tuple[str, dict[str, float]]]:
+        """Each candidate's code and the ranker's features (``medcoder.learn.ranker``)."""
+        priors = getattr(self.site_model, "priors", None) or {}
+        cands = self.candidates(enc, self.mentions(enc))
+        return [
+            (c.code, features(c, prior=float(priors.get(c.code, 0.0)), text_len=len(enc.text)))
+            for c in cands
+        ]
 
     def _learned(self, text: str, by_key: dict[tuple[str, Context], Candidate]) -> None:
         """Codes this site's coders gave for phrases found in the note (``medcoder learn``)."""
@@ -228,7 +248,8 @@ class DiagnosisCoder:
             known = by_code.get(code)
             if known:
                 for c in known:
-                    c.learned = max(c.learned, prec)
+                    if prec > c.learned:
+                        c.learned, c.learned_support = prec, int(h.phrase.support)
                 continue
             name, sent = next(
                 ((n, s) for n, s in sentences if s[0] <= h.start and h.end <= s[1]),
@@ -250,6 +271,7 @@ class DiagnosisCoder:
                     f"phrase (precision {prec:.2f}, {h.phrase.support} documents)"
                 ],
                 learned=prec,
+                learned_support=int(h.phrase.support),
                 term_code=code,
             )
             c.confidence = self._confidence(c, prec)

@@ -76,6 +76,9 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
                 out.append(Slot(pos, w, t.start, t.end))
         elif t.norm:
             out.append(Slot(pos, t.norm, t.start, t.end))
+        else:
+            i += 1  # a stop word takes no position: windows count content words
+            continue
         i += 1
         pos += 1
     return out
@@ -179,7 +182,7 @@ def _within_list_items(found: list[Match], item: dict[int, int]) -> list[Match]:
 
     "history of COPD, hypertension" is two conditions, not "pulmonary hypertension": a match
     whose words come from two or more list items is dropped when at least two of those items
-    hold, on the same words, a complete match of their own. "CKD, stage 3a" stays one term
+    hold a complete match of their own that shares words with it. "CKD, stage 3a" stays one term
     ("stage 3a" alone is nothing).
     """
     if len(set(item.values())) < 2:
@@ -194,7 +197,7 @@ def _within_list_items(found: list[Match], item: dict[int, int]) -> list[Match]:
             item[next(iter(o.positions))]
             for o in found
             if o is not m
-            and o.positions < m.positions
+            and o.positions & m.positions
             and len({item[p] for p in o.positions}) == 1
         }
         if len(own & parts) < 2:

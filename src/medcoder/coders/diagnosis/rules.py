@@ -39,6 +39,8 @@ class Candidate:
     mentions: int = 1
     dropped: str | None = None  # why a rule removed it (kept for mentions/warnings)
     learned: float = 0.0  # best precision of a learned phrase supporting it (site model)
+    learned_support: int = 0  # documents behind that learned phrase
+    base_confidence: float = 0.0  # the coder's own confidence, before the site model's ranking
     spread: int = 0  # note words between the term's words that are not the term's (0: contiguous)
 
     @property
