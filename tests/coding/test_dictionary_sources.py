@@ -60,3 +60,19 @@ def test_context_lowers_confidence_only_for_billing(tabular_kb: Any) -> None:
     assert abs(mentions["J18.9"].confidence - mentions["M10.9"].confidence) < 0.1
     billing = codes(text, tabular_kb)
     assert "J18.9" not in billing and "M10.9" in billing
+
+
+def test_an_index_manifestation_code_is_reported_after_its_etiology(tabular_kb: Any) -> None:
+    # Index: Amyloidosis, heart E85.4 [I43]; I43 Cardiomyopathy in diseases classified elsewhere
+    # says "Code first underlying disease, such as: amyloidosis (E85.-)"
+    tabular_kb.import_file("icd10cm-index", FIX / "icd10cm-index-2025-sample.xml")
+    for setting in ("outpatient", "inpatient"):
+        r = code_text("Assessment: cardiac amyloidosis with heart failure symptoms.",
+                      setting=setting, date_of_service="2026-05-04", kb=tabular_kb)
+        got = [d.code for d in r.diagnoses]
+        assert "E85.4" in got and "I43" in got, got
+        assert got.index("E85.4") < got.index("I43"), got  # a manifestation is never first
+        assert got[0] != "I43"
+        i43 = next(d for d in r.diagnoses if d.code == "I43")
+        assert any("I.A.13" in x for x in i43.rationale), i43.rationale
+        assert i43.evidence[0].text.lower().startswith(("cardiac", "amyloidosis"))

@@ -143,53 +143,10 @@ class DiagnosisCoder:
         for mn in mentions:
             m = mn.match
             words = set(norm_words(text[mn.sentence[0] : mn.sentence[1]]))
-            comp = self.completer.complete(m.term.code, words, phase)
-            if not comp.code:
-                continue
-            ev = [Evidence(m.start, m.end, text[m.start : m.end], mn.section)]
-            key = (comp.code, mn.context)
-            c = by_key.get(key)
-            if c is not None:
-                if m.term.source == "learned":
-                    c.learned = max(c.learned, m.term.weight)
-                c.mentions += 1
-                if len(c.evidence) < 5:
-                    c.evidence.extend(ev)
-                c.words = max(c.words, m.size)
-                c.spread = min(c.spread, m.spread)
-                if (
-                    rules.FINAL_SECTIONS.__contains__(mn.section or "")
-                    and c.section not in rules.FINAL_SECTIONS
-                ):
-                    c.section = mn.section
-                continue
-            src = m.term.source
-            why = [
-                f"'{text[m.start:m.end]}' matches {_source_label(src)} '{m.term.text.strip()}' "
-                f"→ {m.term.code}"
-            ]
-            if comp.code != m.term.code:
-                why.extend(comp.assumptions)
-            if mn.triggers:
-                why.append("context: " + ", ".join(f"'{t}'" for t in mn.triggers))
-            c = Candidate(
-                code=comp.code,
-                description=comp.title,
-                evidence=ev,
-                context=mn.context,
-                section=mn.section,
-                source=src,
-                words=m.size,
-                position=m.start,
-                spread=m.spread,
-                rationale=why,
-                missing=list(comp.missing),
-                term_code=m.term.code,
-            )
-            if src == "learned":
-                c.learned = m.term.weight
-            c.confidence = self._confidence(c, m.term.weight)
-            by_key[key] = c
+            # the entry's code, then any manifestation code the Index prints in brackets after
+            # it ("Amyloidosis, heart E85.4 [I43]"): both are reported, etiology first
+            for code, etiology in ((m.term.code, None), *((x, m.term.code) for x in m.term.also)):
+                self._candidate(by_key, text, mn, code, etiology, words, phase)
         if self.site_model is not None:
             self._learned(text, by_key)
         cands = list(by_key.values())
@@ -222,6 +179,71 @@ class DiagnosisCoder:
                     f"{prior:.1%} of coded documents"
                 )
         return cands
+
+    def _candidate(
+        self,
+        by_key: dict[tuple[str, Context], Candidate],
+        text: str,
+        mn: _Mention,
+        code: str,
+        etiology: str | None,
+        words: set[str],
+        phase: Any,
+    ) -> None:
+        """Add one mention's code to the candidates, or merge it into the same code's."""
+        m = mn.match
+        comp = self.completer.complete(code, words, phase)
+        if not comp.code:
+            return
+        ev = [Evidence(m.start, m.end, text[m.start : m.end], mn.section)]
+        key = (comp.code, mn.context)
+        c = by_key.get(key)
+        if c is not None:
+            if m.term.source == "learned":
+                c.learned = max(c.learned, m.term.weight)
+            c.mentions += 1
+            if len(c.evidence) < 5:
+                c.evidence.extend(ev)
+            c.words = max(c.words, m.size)
+            c.spread = min(c.spread, m.spread)
+            if (
+                rules.FINAL_SECTIONS.__contains__(mn.section or "")
+                and c.section not in rules.FINAL_SECTIONS
+            ):
+                c.section = mn.section
+            return
+        src = m.term.source
+        why = [
+            f"'{text[m.start:m.end]}' matches {_source_label(src)} '{m.term.text.strip()}' "
+            f"→ {m.term.code}" + (f" [{code}]" if etiology else "")
+        ]
+        if etiology:
+            why.append(
+                f"the Index prints the manifestation code {code} in brackets after {etiology}: "
+                f"both are reported, {etiology} first (Guideline I.A.13)"
+            )
+        if comp.code != code:
+            why.extend(comp.assumptions)
+        if mn.triggers:
+            why.append("context: " + ", ".join(f"'{t}'" for t in mn.triggers))
+        c = Candidate(
+            code=comp.code,
+            description=comp.title,
+            evidence=ev,
+            context=mn.context,
+            section=mn.section,
+            source=src,
+            words=m.size,
+            position=m.start,
+            spread=m.spread,
+            rationale=why,
+            missing=list(comp.missing),
+            term_code=code,
+        )
+        if src == "learned":
+            c.learned = m.term.weight
+        c.confidence = self._confidence(c, m.term.weight)
+        by_key[key] = c
 
     def ranking_samples(self, enc: Encounter) -> list[tuple[str, dict[str, float]]]:
         """Each candidate's code and the ranker's features (``medcoder.learn.ranker``)."""

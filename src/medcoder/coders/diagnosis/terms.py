@@ -36,7 +36,7 @@ from medcoder.coders.diagnosis.normalize import norm_words, stem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 
 # source -> priority when two terms with the same words point at different codes
 PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "neoplasm": 3, "see": 2, "title": 2, "inclusion": 2}
@@ -73,6 +73,7 @@ class Term:
     source: str
     weight: float = 1.0  # learned precision, or 1.0
     text: str = ""  # the term as printed (for rationale)
+    also: tuple[str, ...] = ()  # manifestation codes the Index prints in brackets after the code
 
 
 @dataclass
@@ -84,7 +85,9 @@ class TermDictionary:
     sources: dict[str, str] = field(default_factory=dict)  # kind -> release
     frequency: dict[str, int] = field(default_factory=dict)
 
-    def add(self, code: str, text: str, source: str, weight: float = 1.0) -> None:
+    def add(
+        self, code: str, text: str, source: str, weight: float = 1.0, also: tuple[str, ...] = ()
+    ) -> None:
         if code.startswith("Z68"):
             return  # BMI codes come from the documented value, by rule (Guideline I.B.14)
         words = tuple(dict.fromkeys(norm_words(text)))
@@ -96,7 +99,7 @@ class TermDictionary:
             raw = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", _PAREN.sub(" ", text))}
             if (raw - _FUNCTION) - {words[0]} - {w for w in raw if stem(w) == words[0]}:
                 return  # "Blood type A" is not what a bare "blood" means
-        self.terms.append(Term(code, words, source, weight, text))
+        self.terms.append(Term(code, words, source, weight, text, also))
 
     def compile(self) -> None:
         freq: Counter[str] = Counter()
@@ -185,10 +188,16 @@ def _code_words(tabular: Any) -> dict[str, set[str]]:
 def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
     db = reader._db
     code_words = _code_words(tabular)
-    for code, path in db.execute("SELECT code, path FROM terms WHERE code IS NOT NULL"):
+    for code, path, manif in db.execute(
+        "SELECT code, path, manif FROM terms WHERE code IS NOT NULL"
+    ):
         c = code.rstrip("-").rstrip(".").upper()
         if not _ICD.match(c):
             continue
+        also = tuple(
+            m for m in (x.rstrip("-").rstrip(".").upper() for x in json.loads(manif or "[]"))
+            if _ICD.match(m)
+        )
         steps = json.loads(path)
         text = " ".join(steps)
         words = norm_words(text)
@@ -200,7 +209,7 @@ def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
                 known |= code_words[c[:5]]
             if words[0] not in known:
                 continue
-        d.add(c, text, "index")
+        d.add(c, text, "index", also=also)
     add_see_references(d, reader)
 
 
