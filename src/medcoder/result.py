@@ -11,7 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class CodeSuggestion:
     context: Context = field(default_factory=Context)
     units: int | None = None
     modifiers: list[str] = field(default_factory=list)
+    minutes: int | None = None  # timed services: the documented minutes the units came from
+    diagnosis_pointers: list[int] = field(default_factory=list)  # 1-based, into diagnoses[]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -82,6 +84,12 @@ class CodeSuggestion:
             out["units"] = self.units
         if self.modifiers:
             out["modifiers"] = list(self.modifiers)
+        if self.system in ("CPT", "HCPCS", "ICD-10-PCS"):
+            out["label"] = self.description
+            out["units"] = self.units if self.units is not None else 1
+            out["modifiers"] = list(self.modifiers)
+            out["minutes"] = self.minutes
+            out["diagnosis_pointers"] = list(self.diagnosis_pointers)
         return out
 
 

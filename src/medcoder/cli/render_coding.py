@@ -47,8 +47,24 @@ def render_result(console: Console, result: Any, *, title: str | None = None) ->
                 desc.append("\n" + d.rationale[-1], style="dim")
             t.add_row(str(d.sequence or ""), d.code, desc, f"{d.confidence:.2f}", ev)
         console.print(t)
-    for p in getattr(result, "procedures", []):
-        console.print(f"procedure {p.code} {p.description}")
+    procs = getattr(result, "procedures", [])
+    if procs:
+        t = Table("#", "code", "label", "units", "mod.", "min.", "dx ptr", "evidence", show_lines=True)
+        for p in procs:
+            ev = Text()
+            for i, e in enumerate(p.evidence[:2]):
+                if i:
+                    ev.append("\n")
+                ev.append_text(snippet(result.text, e.start, e.end, 25))
+            label = Text(p.description)
+            if p.rationale:
+                label.append("\n" + p.rationale[0], style="dim")
+            t.add_row(
+                str(p.sequence or ""), p.code, label, str(p.units or 1), " ".join(p.modifiers),
+                "" if p.minutes is None else str(p.minutes),
+                ",".join(str(x) for x in p.diagnosis_pointers), ev,
+            )
+        console.print(t)
     for w in result.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     for q in result.queries:

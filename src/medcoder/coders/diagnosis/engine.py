@@ -351,6 +351,10 @@ class DiagnosisCoder:
         kept = self._billing(enc, cands, result)
         result.diagnoses = [_suggestion(c, i + 1) for i, c in enumerate(kept)]
         result.queries = draft_queries(enc, kept, cands, self.completer)
+        from medcoder.coders.procedures import code_procedures
+
+        result.procedures, warnings = code_procedures(enc.text, dos, result.diagnoses)
+        result.warnings.extend(warnings)
         return result
 
     def _billing(self, enc: Encounter, cands: list[Candidate], result: CodingResult) -> list[Candidate]:
