@@ -263,12 +263,11 @@ def train_ranker(
     kb = default_kb()
     dos = _dt.date.today()
     samples: list[tuple[dict[str, float], int]] = []
+    coder = DiagnosisCoder(kb, dos)  # one dictionary load; each fold swaps in its site model
     for k, held in enumerate(groups):
         if not held:
             continue
-        rest = [d for j, g in enumerate(groups) if j != k for d in g]
-        fold_model = build(rest)
-        coder = DiagnosisCoder(kb, dos, fold_model)
+        coder.site_model = build([d for j, g in enumerate(groups) if j != k for d in g])
         for doc in held:
             gold = set(doc.gold_d)
             enc = Encounter(text=doc.text, setting="inpatient", date_of_service=dos)

@@ -173,3 +173,10 @@ def test_impossible_minutes_are_reported_not_used(stated: str, tabular_kb: Any) 
     got, r = lines(f"Physical therapy. Therapeutic exercise {stated}.", tabular_kb)
     assert got == []
     assert any("impossible time" in w and "97110" in w for w in r.warnings), r.warnings
+
+
+def test_a_clock_span_that_runs_backwards_is_not_read_as_overnight(tabular_kb: Any) -> None:
+    (d,) = durations("from 10:50 to 10:05")
+    assert d.minutes <= 0 and d.how == "clock span that runs backwards"
+    got, r = lines("Psychotherapy session from 10:50 to 10:05.", tabular_kb)
+    assert got == [] and any("runs backwards" in w for w in r.warnings), r.warnings

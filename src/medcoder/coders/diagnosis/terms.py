@@ -174,6 +174,12 @@ def add_tabular(d: TermDictionary, reader: Any) -> None:
         d.add(node, _clean_title(text), "inclusion")
 
 
+def index_code(printed: str) -> str | None:
+    """An Index or table code as a Tabular code ("C34.9-" -> "C34.9"), or None if it is not one."""
+    c = printed.rstrip("-").rstrip(".").upper()
+    return c if _ICD.match(c) else None
+
+
 def _code_words(tabular: Any) -> dict[str, set[str]]:
     """Words of each code's title and inclusion terms, with its category's."""
     words: dict[str, set[str]] = {}
@@ -191,13 +197,10 @@ def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
     for code, path, manif in db.execute(
         "SELECT code, path, manif FROM terms WHERE code IS NOT NULL"
     ):
-        c = code.rstrip("-").rstrip(".").upper()
-        if not _ICD.match(c):
+        c = index_code(code)
+        if not c:
             continue
-        also = tuple(
-            m for m in (x.rstrip("-").rstrip(".").upper() for x in json.loads(manif or "[]"))
-            if _ICD.match(m)
-        )
+        also = tuple(m for m in map(index_code, json.loads(manif or "[]")) if m)
         steps = json.loads(path)
         text = " ".join(steps)
         words = norm_words(text)
@@ -228,8 +231,8 @@ def add_see_references(d: TermDictionary, reader: Any) -> None:
             continue
         if not res.found or not res.code:
             continue
-        c = res.code.rstrip("-").rstrip(".").upper()
-        if _ICD.match(c):
+        c = index_code(res.code)
+        if c:
             d.add(c, " ".join(json.loads(path)), "see")
 
 
@@ -274,8 +277,8 @@ def add_neoplasm(d: TermDictionary, reader: Any) -> None:
         sites = _site_variants(steps)
         for column, code in cells.items():
             qualifiers = NEOPLASM_COLUMNS.get(column)
-            c = code.rstrip("-").rstrip(".").upper()
-            if not qualifiers or not _ICD.match(c):
+            c = index_code(code)
+            if not qualifiers or not c:
                 continue
             for site in sites:
                 if not set(norm_words(site)) - _BEHAVIOUR_WORDS:

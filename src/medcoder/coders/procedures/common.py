@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from medcoder.result import CodeSuggestion, Evidence
 
@@ -47,6 +46,7 @@ def service_rows(name: str) -> tuple[ServiceRow, ...]:
     return tuple(rows)
 
 
+@cache
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     alts = sorted((re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.I)
@@ -81,14 +81,13 @@ def line(
     minutes: int | None = None,
     diagnosis_pointers: list[int] | None = None,
     confidence: float = 0.9,
-    section: Any = None,
 ) -> CodeSuggestion:
     return CodeSuggestion(
         code=code,
         system="CPT",
         description=label,
         confidence=confidence,
-        evidence=[Evidence(s, e, text[s:e], section) for s, e in sorted(set(spans))],
+        evidence=[Evidence(s, e, text[s:e]) for s, e in sorted(set(spans))],
         rationale=rationale,
         units=units,
         modifiers=list(modifiers or []),

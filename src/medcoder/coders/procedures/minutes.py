@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 
 MAX_MINUTES = 24 * 60
+# a span whose end is before its start is read as crossing midnight only when that gives a
+# plausible session (up to 12 hours); otherwise it runs backwards and is reported
+MAX_OVERNIGHT = 12 * 60
 
 _NUM = r"(\d{1,4})"
 _DURATION = re.compile(
@@ -42,9 +45,11 @@ def durations(text: str, start: int = 0, end: int | None = None) -> list[Minutes
         a = int(m.group(1)) * 60 + int(m.group(2))
         b = int(m.group(3)) * 60 + int(m.group(4))
         how = "clock span"
-        if b <= a:
+        if b <= a and b + MAX_MINUTES - a <= MAX_OVERNIGHT:
             b += MAX_MINUTES  # 23:40 to 00:25: the span crosses midnight
             how = "clock span across midnight"
+        elif b <= a:
+            how = "clock span that runs backwards"  # 10:50 to 10:05: not a time, a typo
         out.append(Minutes(b - a, m.start(), m.end(), how))
         taken.append((m.start(), m.end()))
     for m in _DURATION.finditer(text, start, end):

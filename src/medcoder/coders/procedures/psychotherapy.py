@@ -106,6 +106,12 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
                         [f"{cpt_label(code_)}: not reported by time bands ({SOURCE})"],
                         diagnosis_pointers=ptr))
         return out
+    if not stated and any(not plausible(d) for d in durations(text)):
+        warnings.append(
+            "psychotherapy is documented with an impossible time (zero, over a day, or a span "
+            f"that runs backwards): the code is not guessed ({SOURCE})"
+        )
+        return []
     if not stated:
         warnings.append(
             "psychotherapy is documented without its time: the code depends on the minutes "

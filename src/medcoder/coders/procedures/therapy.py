@@ -38,14 +38,11 @@ DATA = "therapy_services.csv"
 RULE = "CMS Pub. 100-04 ch. 5 §20.2 (8-minute rule)"
 MODIFIER_RULE = "CMS Pub. 100-04 ch. 5 §20.1"
 MODIFIERS = {"PT": "GP", "OT": "GO", "SLP": "GN"}
+# abbreviations only written as such ("PT", not "pt" in "the pt walked"); words in any case
 _DISCIPLINE = {
-    "PT": re.compile(r"\bphysical therap(?:y|ist)\b|\bPT\b|\bphysiotherapy\b"),
-    "OT": re.compile(r"\boccupational therap(?:y|ist)\b|\bOT\b"),
-    "SLP": re.compile(r"\bspeech(?:[\s-]+language)?[\s-]+(?:therapy|patholog(?:y|ist))\b|\bSLP\b", re.I),
-}
-_DISCIPLINE_I = {
-    "PT": re.compile(r"\bphysical therap(?:y|ist)\b|\bphysiotherapy\b", re.I),
-    "OT": re.compile(r"\boccupational therap(?:y|ist)\b", re.I),
+    "PT": re.compile(r"\bPT\b|(?i:\bphysical therap(?:y|ist)\b|\bphysiotherapy\b)"),
+    "OT": re.compile(r"\bOT\b|(?i:\boccupational therap(?:y|ist)\b)"),
+    "SLP": re.compile(r"\bSLP\b|(?i:\bspeech(?:[\s-]+language)?[\s-]+(?:therapy|patholog(?:y|ist))\b)"),
 }
 
 
@@ -68,7 +65,6 @@ def distribute(minutes: dict[str, int]) -> dict[str, int]:
 
 def discipline(text: str) -> str | None:
     found = {d for d, rx in _DISCIPLINE.items() if rx.search(text)}
-    found |= {d for d, rx in _DISCIPLINE_I.items() if rx.search(text)}
     return found.pop() if len(found) == 1 else None
 
 
@@ -91,8 +87,9 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
                 untimed.append((row.code, (m.start(), m.end()), row.source, row.extra.get("discipline", "")))
                 break
             _lo, hi = line_bounds(text, m.start())
-            stated = [d for d in durations(text, m.end(), hi) if plausible(d)]
-            bad = [d for d in durations(text, m.end(), hi) if not plausible(d)]
+            found = durations(text, m.end(), hi)
+            stated = [d for d in found if plausible(d)]
+            bad = len(stated) < len(found)
             if not stated:
                 what = text[m.start() : m.end()]
                 problem = "an impossible time" if bad else "no minutes"
