@@ -353,7 +353,10 @@ class DiagnosisCoder:
         result.queries = draft_queries(enc, kept, cands, self.completer)
         from medcoder.coders.procedures import code_procedures
 
-        result.procedures, warnings = code_procedures(enc.text, dos, result.diagnoses)
+        result.procedures, warnings = code_procedures(
+            enc.text, dos, result.diagnoses, setting=enc.setting, age=enc.patient_age,
+            sex=enc.patient_sex, metadata=enc.metadata, kb=self.kb,
+        )
         result.warnings.extend(warnings)
         return result
 

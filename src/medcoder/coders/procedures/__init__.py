@@ -6,28 +6,66 @@ One module per rule family, each keyed by date of service and citing its source:
 - ``psychotherapy``: 90832-90838 by documented time, crisis 90839/90840, 90785, family and
   group psychotherapy; the deleted 90804-90829 family flagged.
 
-E/M levels, anesthesia, drugs and injections, ambulance, office/ED procedures and ICD-10-PCS are
-the next families (see the project's issues). ``minutes`` reads documented time.
+Families run in ``FAMILIES`` order and see the lines of the families before them
+(``Visit.lines``): E/M runs after the procedures of the day so it can tell whether modifier 25
+is needed and whether a psychotherapy add-on has its E/M. ``minutes`` reads documented time.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from types import ModuleType
+from typing import Any
 
-from medcoder.coders.procedures import psychotherapy, therapy
+from medcoder.coders.procedures import (
+    ambulance,
+    anesthesia,
+    drugs,
+    em,
+    office,
+    pcs,
+    psychotherapy,
+    therapy,
+)
+from medcoder.coders.procedures.common import Visit
 from medcoder.result import CodeSuggestion
 
-FAMILIES = (therapy, psychotherapy)
+FAMILIES: tuple[ModuleType, ...] = (therapy, psychotherapy, drugs, office, anesthesia, ambulance, pcs, em)
+
+# add-on codes that are only reported with an E/M visit of the same day (CPT Psychiatry)
+_EM_ADDONS = {"90833", "90836", "90838"}
+
+
+def _is_em(code: str) -> bool:
+    return code.isdigit() and 99202 <= int(code) <= 99499
 
 
 def code_procedures(
-    text: str, dos: _dt.date, diagnoses: list[CodeSuggestion]
+    text: str,
+    dos: _dt.date,
+    diagnoses: list[CodeSuggestion],
+    *,
+    setting: str = "outpatient",
+    age: int | None = None,
+    sex: str = "U",
+    metadata: dict[str, Any] | None = None,
+    kb: Any = None,
 ) -> tuple[list[CodeSuggestion], list[str]]:
     """The procedure lines the note documents, and warnings about what it leaves out."""
-    lines: list[CodeSuggestion] = []
-    warnings: list[str] = []
+    visit = Visit(
+        text=text, dos=dos, diagnoses=diagnoses, setting=setting, age=age, sex=sex,
+        metadata=dict(metadata or {}), kb=kb,
+    )
     for family in FAMILIES:
-        lines.extend(family.code(text, dos, diagnoses, warnings))
-    for i, p in enumerate(lines, start=1):
+        visit.lines.extend(family.code(visit))
+    codes = {p.code for p in visit.lines}
+    for addon in sorted(codes & _EM_ADDONS):
+        if not any(_is_em(c) for c in codes):
+            visit.warn(
+                f"{addon} is an add-on to an E/M visit of the same day, and no E/M level could be "
+                "coded from the note: document the E/M (problems, data, risk or total time) or "
+                "report the stand-alone psychotherapy code"
+            )
+    for i, p in enumerate(visit.lines, start=1):
         p.sequence = i
-    return lines, warnings
+    return visit.lines, visit.warnings

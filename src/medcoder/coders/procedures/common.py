@@ -5,11 +5,68 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
+from medcoder.errors import DataError
 from medcoder.result import CodeSuggestion, Evidence
+
+
+@dataclass
+class Visit:
+    """What a procedure rule family sees of one encounter.
+
+    ``lines`` holds the lines the families before it produced (E/M runs last, so it sees the
+    procedures of the day for modifier 25 and the psychotherapy add-ons). ``kb`` gives the
+    loaded tables (licensed CPT descriptors, HCPCS, ICD-10-PCS); every family works without them.
+    """
+
+    text: str
+    dos: _dt.date
+    diagnoses: list[CodeSuggestion]
+    setting: str = "outpatient"
+    age: int | None = None
+    sex: str = "U"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    kb: Any = None
+    warnings: list[str] = field(default_factory=list)
+    lines: list[CodeSuggestion] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def table(self, kind: str) -> Any:
+        """The reader of a loaded table in force on the date of service, or None."""
+        if self.kb is None:
+            return None
+        try:
+            if not self.kb.store.tables(kind):
+                return None
+            return self.kb.open(kind, self.dos).reader
+        except DataError:  # not in force on the date of service: as if not loaded
+            return None
+
+
+def label_for(code: str, visit: Visit | None = None, system: str = "CPT", fallback: str = "") -> str:
+    """The line's label: the licensed CPT descriptor when the user loaded one, the HCPCS
+    long description when HCPCS is loaded, else medcoder's own neutral label."""
+    from medcoder.codesets.cpt.codes import label as cpt_label
+
+    if visit is not None and system == "CPT":
+        cpt = visit.table("cpt")
+        if cpt is not None:
+            desc = cpt.descriptor(code)
+            if desc:
+                return str(desc)
+    if visit is not None and system == "HCPCS":
+        hcpcs = visit.table("hcpcs")
+        hit = hcpcs.get(code) if hcpcs is not None else None
+        if hit is not None and hit.long_desc:
+            return str(hit.long_desc)
+    return cpt_label(code) or fallback or code
 
 
 @dataclass(frozen=True)
@@ -81,10 +138,11 @@ def line(
     minutes: int | None = None,
     diagnosis_pointers: list[int] | None = None,
     confidence: float = 0.9,
+    system: str = "CPT",
 ) -> CodeSuggestion:
     return CodeSuggestion(
         code=code,
-        system="CPT",
+        system=system,
         description=label,
         confidence=confidence,
         evidence=[Evidence(s, e, text[s:e]) for s, e in sorted(set(spans))],
@@ -94,3 +152,21 @@ def line(
         minutes=minutes,
         diagnosis_pointers=list(diagnosis_pointers or []),
     )
+
+
+@cache
+def _bundled_global_days() -> dict[str, tuple[str, str]]:
+    with resources.files("medcoder").joinpath("data", "global_days.csv").open(encoding="utf-8") as fh:
+        return {r["code"].strip(): (r["global_days"].strip(), r["source"].strip()) for r in csv.DictReader(fh)}
+
+
+def global_days(code: str, visit: Visit | None = None) -> tuple[str, str] | None:
+    """The code's global surgery period (``000``, ``010``, ``090``, ``XXX``, ``YYY``, ``ZZZ``,
+    ``MMM``) and where it came from: the loaded fee schedule (``pfs-rvu``, GLOB DAYS) when there
+    is one, else medcoder's bundled table for the codes it produces (``data/global_days.csv``)."""
+    rvu = visit.table("pfs-rvu") if visit is not None else None
+    if rvu is not None:
+        row = rvu.get(code)
+        if row is not None and row.global_days:
+            return str(row.global_days), f"CMS PFS RVU file {rvu.release}, GLOB DAYS"
+    return _bundled_global_days().get(code)

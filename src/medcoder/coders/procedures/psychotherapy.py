@@ -20,9 +20,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from medcoder.coders.procedures.common import line, line_bounds, pointers
+from medcoder.coders.procedures.common import Visit, label_for, line, line_bounds, pointers
 from medcoder.coders.procedures.minutes import durations, plausible
-from medcoder.codesets.cpt.codes import label as cpt_label
 from medcoder.result import CodeSuggestion
 
 EFFECTIVE = _dt.date(2013, 1, 1)
@@ -68,7 +67,8 @@ def deleted_codes(text: str, warnings: list[str]) -> None:
             )
 
 
-def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: list[str]) -> list[CodeSuggestion]:
+def code(visit: Visit) -> list[CodeSuggestion]:
+    text, dos, diagnoses, warnings = visit.text, visit.dos, visit.diagnoses, visit.warnings
     deleted_codes(text, warnings)
     hits = list(_PSYCHOTHERAPY.finditer(text))
     if not hits:
@@ -102,8 +102,8 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
                 f"(90847) or not (90846) ({SOURCE})"
             )
             return []
-        out.append(line(code_, cpt_label(code_) or code_, text, spans,
-                        [f"{cpt_label(code_)}: not reported by time bands ({SOURCE})"],
+        out.append(line(code_, label_for(code_, visit), text, spans,
+                        [f"{label_for(code_, visit)}: not reported by time bands ({SOURCE})"],
                         diagnosis_pointers=ptr))
         return out
     if not stated and any(not plausible(d) for d in durations(text)):
@@ -123,11 +123,11 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
     with_em = bool(_EM.search(text))
     if _CRISIS.search(sentence) and d.minutes >= 30:
         _first, more = crisis_units(d.minutes)
-        out.append(line("90839", cpt_label("90839") or "90839", text, spans,
+        out.append(line("90839", label_for("90839", visit), text, spans,
                         [f"crisis psychotherapy, {d.minutes} minutes: 90839 covers 30-74 minutes ({SOURCE})"],
                         minutes=d.minutes, diagnosis_pointers=ptr))
         if more:
-            out.append(line("90840", cpt_label("90840") or "90840", text, spans,
+            out.append(line("90840", label_for("90840", visit), text, spans,
                             [f"{d.minutes} minutes: {more} unit(s) of 90840, one per further 30 "
                              f"minutes from 75 minutes ({SOURCE})"],
                             units=more, minutes=d.minutes, diagnosis_pointers=ptr))
@@ -141,16 +141,11 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
         why = [f"psychotherapy, {d.minutes} minutes ({d.how}): {banded} "
                f"({'with an E/M service the same day: add-on code, ' if with_em else ''}"
                f"16-37 90832, 38-52 90834, 53+ 90837) ({SOURCE})"]
-        if with_em:
-            warnings.append(
-                f"{banded} is an add-on to the E/M visit the note documents; E/M levels are not "
-                "coded by medcoder yet: add the E/M code"
-            )
-        out.append(line(banded, cpt_label(banded) or banded, text, spans, why,
+        out.append(line(banded, label_for(banded, visit), text, spans, why,
                         minutes=d.minutes, diagnosis_pointers=ptr))
     ic = _INTERACTIVE.search(text)
     if ic:
-        out.append(line("90785", cpt_label("90785") or "90785", text, [(ic.start(), ic.end())],
+        out.append(line("90785", label_for("90785", visit), text, [(ic.start(), ic.end())],
                         [f"interactive complexity documented: add-on 90785 ({SOURCE})"],
                         diagnosis_pointers=ptr))
     return out

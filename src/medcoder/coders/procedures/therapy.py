@@ -19,11 +19,12 @@ and a warning says so.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass
 
 from medcoder.coders.procedures.common import (
+    Visit,
+    label_for,
     line,
     line_bounds,
     phrase_pattern,
@@ -31,7 +32,6 @@ from medcoder.coders.procedures.common import (
     service_rows,
 )
 from medcoder.coders.procedures.minutes import durations, plausible
-from medcoder.codesets.cpt.codes import label as cpt_label
 from medcoder.result import CodeSuggestion
 
 DATA = "therapy_services.csv"
@@ -76,7 +76,8 @@ class _Timed:
     source: str
 
 
-def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: list[str]) -> list[CodeSuggestion]:
+def code(visit: Visit) -> list[CodeSuggestion]:
+    text, dos, diagnoses, warnings = visit.text, visit.dos, visit.diagnoses, visit.warnings
     rows = [r for r in service_rows(DATA) if r.in_force(dos)]
     timed: dict[str, _Timed] = {}
     untimed: list[tuple[str, tuple[int, int], str, str]] = []
@@ -115,7 +116,7 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
         umods = [MODIFIERS[who]] if who in MODIFIERS else []
         out.append(
             line(
-                code_, cpt_label(code_) or code_, text, [span],
+                code_, label_for(code_, visit), text, [span],
                 [f"untimed therapy service: 1 unit ({source})"]
                 + ([f"{umods[0]}: {who} discipline ({MODIFIER_RULE})"] if umods else []),
                 diagnosis_pointers=ptr,
@@ -147,7 +148,7 @@ def code(text: str, dos: _dt.date, diagnoses: list[CodeSuggestion], warnings: li
             if mods:
                 why.append(f"{mods[0]}: {disc} discipline ({MODIFIER_RULE})")
             out.append(
-                line(c, cpt_label(c) or c, text, t.spans, why, units=n, modifiers=mods,
+                line(c, label_for(c, visit), text, t.spans, why, units=n, modifiers=mods,
                      minutes=t.minutes, diagnosis_pointers=ptr)
             )
     return out
