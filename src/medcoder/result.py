@@ -64,7 +64,8 @@ class CodeSuggestion:
     evidence: list[Evidence] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     context: Context = field(default_factory=Context)
-    units: int | None = None
+    # units of service; a float only where the payer takes tenths (ambulance mileage)
+    units: int | float | None = None
     modifiers: list[str] = field(default_factory=list)
     minutes: int | None = None  # timed services: the documented minutes the units came from
     diagnosis_pointers: list[int] = field(default_factory=list)  # 1-based, into diagnoses[]

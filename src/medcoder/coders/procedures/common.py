@@ -133,7 +133,7 @@ def line(
     spans: list[tuple[int, int]],
     rationale: list[str],
     *,
-    units: int = 1,
+    units: int | float = 1,
     modifiers: list[str] | None = None,
     minutes: int | None = None,
     diagnosis_pointers: list[int] | None = None,
