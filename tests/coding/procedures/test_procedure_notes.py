@@ -10,6 +10,8 @@ must cite as evidence with ``[[words|CODE]]``:
     absent: [CODE, ..]                  codes that must not be produced
     warnings: [words, ..]               words some warning must contain
     rationale: {CODE: [words, ..]}      words the line's rationale must contain
+    tables: {kind: path}                official tables the note needs, imported from
+                                        ../shared/data (the note is skipped without it)
 
 The notes are written by the project (no patient data).
 """
@@ -58,8 +60,11 @@ def spec(entry: str) -> tuple[str, int, list[str], list[int] | None]:
 
 
 @pytest.mark.parametrize("path", NOTES, ids=[f"{p.parent.name}/{p.stem}" for p in NOTES])
-def test_procedure_note(path: Path, tabular_kb: Any) -> None:
+def test_procedure_note(path: Path, tabular_kb: Any, request: pytest.FixtureRequest) -> None:
     meta, text, marks = parse(path)
+    for kind, rel in (meta.get("tables") or {}).items():
+        shared: Path = request.getfixturevalue("shared_data")  # skips when ../shared is absent
+        tabular_kb.import_file(kind, shared / rel)
     enc = Encounter(
         text=text,
         setting=meta.get("setting", "outpatient"),

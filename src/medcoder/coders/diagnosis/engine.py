@@ -342,20 +342,25 @@ class DiagnosisCoder:
             result.warnings.append(notice)
         mentions = self.mentions(enc)
         cands = self.candidates(enc, mentions)
+        from medcoder.coders.procedures import code_procedures
+
         if mode == "mentions":
             cands.sort(key=lambda c: (-c.confidence, c.position))
             result.diagnoses = [_suggestion(c, 0) for c in cands]
+            if enc.setting == "inpatient":
+                result.procedures, _ = code_procedures(
+                    enc.text, dos, result.diagnoses, setting=enc.setting, kb=self.kb,
+                    site_model=self.site_model, mode="mentions",
+                )
             return result
         for c in cands:
             self._billing_confidence(c)
         kept = self._billing(enc, cands, result)
         result.diagnoses = [_suggestion(c, i + 1) for i, c in enumerate(kept)]
         result.queries = draft_queries(enc, kept, cands, self.completer)
-        from medcoder.coders.procedures import code_procedures
-
         result.procedures, warnings = code_procedures(
             enc.text, dos, result.diagnoses, setting=enc.setting, age=enc.patient_age,
-            sex=enc.patient_sex, metadata=enc.metadata, kb=self.kb,
+            sex=enc.patient_sex, metadata=enc.metadata, kb=self.kb, site_model=self.site_model,
         )
         result.warnings.extend(warnings)
         return result

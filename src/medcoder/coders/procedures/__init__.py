@@ -50,12 +50,20 @@ def code_procedures(
     sex: str = "U",
     metadata: dict[str, Any] | None = None,
     kb: Any = None,
+    site_model: Any = None,
+    mode: str = "billing",
 ) -> tuple[list[CodeSuggestion], list[str]]:
-    """The procedure lines the note documents, and warnings about what it leaves out."""
+    """The procedure lines the note documents, and warnings about what it leaves out.
+
+    In ``mentions`` mode only the ICD-10-PCS codes of every procedure the note mentions are
+    returned (partial codes included, as the CodiEsp corpus codes them).
+    """
     visit = Visit(
         text=text, dos=dos, diagnoses=diagnoses, setting=setting, age=age, sex=sex,
-        metadata=dict(metadata or {}), kb=kb,
+        metadata=dict(metadata or {}), kb=kb, site_model=site_model,
     )
+    if mode == "mentions":
+        return pcs.mention_lines(visit), visit.warnings
     for family in FAMILIES:
         visit.lines.extend(family.code(visit))
     codes = {p.code for p in visit.lines}

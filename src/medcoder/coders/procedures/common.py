@@ -31,6 +31,7 @@ class Visit:
     sex: str = "U"
     metadata: dict[str, Any] = field(default_factory=dict)
     kb: Any = None
+    site_model: Any = None  # phrases this site's coders reported (``medcoder learn``), if any
     warnings: list[str] = field(default_factory=list)
     lines: list[CodeSuggestion] = field(default_factory=list)
 
