@@ -180,3 +180,18 @@ def test_a_clock_span_that_runs_backwards_is_not_read_as_overnight(tabular_kb: A
     assert d.minutes <= 0 and d.how == "clock span that runs backwards"
     got, r = lines("Psychotherapy session from 10:50 to 10:05.", tabular_kb)
     assert got == [] and any("runs backwards" in w for w in r.warnings), r.warnings
+
+
+# -- licensed CPT descriptors ---------------------------------------------------------------------
+def test_a_loaded_licensed_cpt_file_gives_the_line_its_descriptor(tabular_kb: Any) -> None:
+    from pathlib import Path
+
+    note = "Psychotherapy session, 45 minutes. Assessment: major depressive disorder, single episode."
+    got, r = lines(note, tabular_kb, dos="2026-05-04")
+    assert got == [("90834", 1, [])]
+    assert r.procedures[0].description != "Test descriptor for 90834"  # medcoder's own label
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "cpt" / "LONGULT_2026_sample.txt"
+    tabular_kb.import_file("cpt", fixture)  # made-up descriptors in the licensed file's layout
+    _got, r = lines(note, tabular_kb, dos="2026-05-04")
+    assert r.procedures[0].description == "Test descriptor for 90834"
+    assert r.procedures[0].to_dict()["label"] == "Test descriptor for 90834"
