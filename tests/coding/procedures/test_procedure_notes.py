@@ -46,12 +46,14 @@ def parse(path: Path) -> tuple[dict[str, Any], str, list[tuple[int, int, str]]]:
     return meta, text + body[pos:], marks
 
 
-def spec(entry: str) -> tuple[str, int, list[str], list[int] | None]:
+def spec(entry: str) -> tuple[str, int | float, list[str], list[int] | None]:
     code, *rest = str(entry).split()
-    units, mods, ptrs = 1, [], None
+    units: int | float = 1
+    mods: list[str] = []
+    ptrs: list[int] | None = None
     for tok in rest:
-        if tok.startswith("x") and tok[1:].isdigit():
-            units = int(tok[1:])
+        if re.fullmatch(r"x\d+(?:\.\d)?", tok):
+            units = float(tok[1:]) if "." in tok else int(tok[1:])
         elif tok.startswith("->"):
             ptrs = [int(p) for p in tok[2:].split(",") if p]
         else:
