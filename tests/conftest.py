@@ -54,6 +54,16 @@ def _built_tabular(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def coding_kb(_built_tabular: Path, tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """One knowledge base (the bundled ICD-10-CM tabular) shared by the tests that only code
+    notes with it: the coder built over it is reused. Tests that import tables into their
+    knowledge base use ``tabular_kb``, which is their own."""
+    d = tmp_path_factory.mktemp("coding-kb")
+    shutil.copytree(_built_tabular, d, dirs_exist_ok=True)
+    return KnowledgeBase(DataStore(d))
+
+
 @pytest.fixture
 def tabular_kb(_built_tabular: Path, data_dir: Path) -> KnowledgeBase:
     """A knowledge base whose data dir already holds the bundled ICD-10-CM tabular."""

@@ -62,11 +62,14 @@ def spec(entry: str) -> tuple[str, int | float, list[str], list[int] | None]:
 
 
 @pytest.mark.parametrize("path", NOTES, ids=[f"{p.parent.name}/{p.stem}" for p in NOTES])
-def test_procedure_note(path: Path, tabular_kb: Any, request: pytest.FixtureRequest) -> None:
+def test_procedure_note(path: Path, request: pytest.FixtureRequest) -> None:
     meta, text, marks = parse(path)
-    for kind, rel in (meta.get("tables") or {}).items():
+    tables = meta.get("tables") or {}
+    # a note that needs more tables gets a knowledge base of its own; the others share one
+    kb = request.getfixturevalue("tabular_kb" if tables else "coding_kb")
+    for kind, rel in tables.items():
         shared: Path = request.getfixturevalue("shared_data")  # skips when ../shared is absent
-        tabular_kb.import_file(kind, shared / rel)
+        kb.import_file(kind, shared / rel)
     enc = Encounter(
         text=text,
         setting=meta.get("setting", "outpatient"),
@@ -74,7 +77,7 @@ def test_procedure_note(path: Path, tabular_kb: Any, request: pytest.FixtureRequ
         patient_sex=meta.get("sex", "U"),
         metadata=dict(meta.get("metadata") or {}),
     )
-    r = code_document(enc, date_of_service=str(meta.get("dos", "2026-05-04")), kb=tabular_kb)
+    r = code_document(enc, date_of_service=str(meta.get("dos", "2026-05-04")), kb=kb)
     got = [(p.code, p.units or 1, p.modifiers, p.diagnosis_pointers) for p in r.procedures]
     want = [spec(e) for e in meta.get("lines", [])]
     shown = [(c, u, m) for c, u, m, _ in got]

@@ -59,26 +59,26 @@ def test_units_are_distributed_the_cms_way() -> None:
         ),
     ],
 )
-def test_therapy_visits(note: str, expected: list[tuple[str, int, list[str]]], tabular_kb: Any) -> None:
-    got, _ = lines(note, tabular_kb)
+def test_therapy_visits(note: str, expected: list[tuple[str, int, list[str]]], coding_kb: Any) -> None:
+    got, _ = lines(note, coding_kb)
     assert got == expected
 
 
-def test_a_timed_service_without_minutes_is_not_guessed(tabular_kb: Any) -> None:
-    got, r = lines("Physical therapy. Manual therapy performed to the lumbar spine.", tabular_kb)
+def test_a_timed_service_without_minutes_is_not_guessed(coding_kb: Any) -> None:
+    got, r = lines("Physical therapy. Manual therapy performed to the lumbar spine.", coding_kb)
     assert got == []
     assert any("97140" in w and "minutes" in w for w in r.warnings)
 
 
-def test_the_discipline_modifier_is_not_guessed(tabular_kb: Any) -> None:
-    got, r = lines("Therapeutic exercise 30 minutes.", tabular_kb)
+def test_the_discipline_modifier_is_not_guessed(coding_kb: Any) -> None:
+    got, r = lines("Therapeutic exercise 30 minutes.", coding_kb)
     assert got == [("97110", 2, [])]
     assert any("GP" in w and "discipline" in w for w in r.warnings)
 
 
-def test_therapy_lines_point_at_the_diagnoses_and_cite_their_words(tabular_kb: Any) -> None:
+def test_therapy_lines_point_at_the_diagnoses_and_cite_their_words(coding_kb: Any) -> None:
     text = "Physical therapy.\nAssessment: low back pain.\nTherapeutic exercise 30 minutes\n"
-    r = code_text(text, date_of_service="2026-05-04", kb=tabular_kb)
+    r = code_text(text, date_of_service="2026-05-04", kb=coding_kb)
     (p,) = r.procedures
     assert r.diagnoses and p.diagnosis_pointers == [1]
     assert [e.text for e in p.evidence] == ["Therapeutic exercise", "30 minutes"]
@@ -91,9 +91,9 @@ def test_therapy_lines_point_at_the_diagnoses_and_cite_their_words(tabular_kb: A
     assert line["diagnosis_pointers"] == [1] and line["label"]
 
 
-def test_evaluation_codes_follow_the_date_of_service(tabular_kb: Any) -> None:
+def test_evaluation_codes_follow_the_date_of_service(coding_kb: Any) -> None:
     # the complexity-based PT evaluation codes are in force from 2017-01-01
-    got, _ = lines("Physical therapy. PT evaluation moderate complexity.", tabular_kb, dos="2016-06-01")
+    got, _ = lines("Physical therapy. PT evaluation moderate complexity.", coding_kb, dos="2016-06-01")
     assert got == []
 
 
@@ -130,30 +130,30 @@ def test_crisis_psychotherapy_units(minutes: int, units: tuple[int, int]) -> Non
         ("Psychotherapy 10 minutes.", []),
     ],
 )
-def test_psychotherapy_notes(note: str, expected: list[tuple[str, int, list[str]]], tabular_kb: Any) -> None:
-    got, _ = lines(note, tabular_kb)
+def test_psychotherapy_notes(note: str, expected: list[tuple[str, int, list[str]]], coding_kb: Any) -> None:
+    got, _ = lines(note, coding_kb)
     assert got == expected
 
 
-def test_psychotherapy_points_at_the_mental_health_diagnosis(tabular_kb: Any) -> None:
+def test_psychotherapy_points_at_the_mental_health_diagnosis(coding_kb: Any) -> None:
     r = code_text("Assessment: hypertension. Generalized anxiety disorder. Psychotherapy 40 minutes.",
-                  date_of_service="2026-05-04", kb=tabular_kb)
+                  date_of_service="2026-05-04", kb=coding_kb)
     codes = [d.code for d in r.diagnoses]
     (p,) = r.procedures
     assert codes[p.diagnosis_pointers[0] - 1] == "F41.1", (codes, p.diagnosis_pointers)
 
 
-def test_deleted_psychotherapy_codes_are_flagged_with_their_replacement(tabular_kb: Any) -> None:
-    got, r = lines("Previously billed as 90806. Psychotherapy 45 minutes.", tabular_kb)
+def test_deleted_psychotherapy_codes_are_flagged_with_their_replacement(coding_kb: Any) -> None:
+    got, r = lines("Previously billed as 90806. Psychotherapy 45 minutes.", coding_kb)
     assert got == [("90834", 1, [])]
     assert not any(c.startswith(("908", "9081", "9082")) and c != "90834" for c, _, _ in got)
     assert any("90806" in w and "90834" in w for w in r.warnings)
 
 
-def test_psychotherapy_without_time_or_before_2013_is_not_guessed(tabular_kb: Any) -> None:
-    got, r = lines("Psychotherapy session held.", tabular_kb)
+def test_psychotherapy_without_time_or_before_2013_is_not_guessed(coding_kb: Any) -> None:
+    got, r = lines("Psychotherapy session held.", coding_kb)
     assert got == [] and any("without its time" in w for w in r.warnings)
-    got, r = lines("Psychotherapy 45 minutes.", tabular_kb, dos="2012-06-01")
+    got, r = lines("Psychotherapy 45 minutes.", coding_kb, dos="2012-06-01")
     assert got == [] and any("before 2013" in w for w in r.warnings)
 
 
@@ -169,16 +169,16 @@ def test_documented_time_is_read(text: str, minutes: list[int]) -> None:
 
 
 @pytest.mark.parametrize("stated", ["0 minutes", "9999 minutes"])
-def test_impossible_minutes_are_reported_not_used(stated: str, tabular_kb: Any) -> None:
-    got, r = lines(f"Physical therapy. Therapeutic exercise {stated}.", tabular_kb)
+def test_impossible_minutes_are_reported_not_used(stated: str, coding_kb: Any) -> None:
+    got, r = lines(f"Physical therapy. Therapeutic exercise {stated}.", coding_kb)
     assert got == []
     assert any("impossible time" in w and "97110" in w for w in r.warnings), r.warnings
 
 
-def test_a_clock_span_that_runs_backwards_is_not_read_as_overnight(tabular_kb: Any) -> None:
+def test_a_clock_span_that_runs_backwards_is_not_read_as_overnight(coding_kb: Any) -> None:
     (d,) = durations("from 10:50 to 10:05")
     assert d.minutes <= 0 and d.how == "clock span that runs backwards"
-    got, r = lines("Psychotherapy session from 10:50 to 10:05.", tabular_kb)
+    got, r = lines("Psychotherapy session from 10:50 to 10:05.", coding_kb)
     assert got == [] and any("runs backwards" in w for w in r.warnings), r.warnings
 
 

@@ -37,7 +37,9 @@ _EM_ADDONS = {"90833", "90836", "90838"}
 
 
 def _is_em(code: str) -> bool:
-    return code.isdigit() and 99202 <= int(code) <= 99499
+    """An E/M visit code an add-on can go with (office, hospital, ED, preventive; not the
+    counselling codes 99401-99412 or tobacco counselling 99406/99407)."""
+    return code.isdigit() and (99202 <= int(code) <= 99397)
 
 
 def code_procedures(
