@@ -43,7 +43,8 @@ def test_code_json_follows_the_documented_schema(built: Path) -> None:
                           "evidence", "rationale", "context"}
         for e in d["evidence"]:
             assert text[e["start"] : e["end"]] == e["text"]
-    assert out["procedures"] == [] and isinstance(out["queries"], list)
+    em = [(p["code"], p["modifiers"]) for p in out["procedures"]]
+    assert em == [("99213", [])] and isinstance(out["queries"], list)  # the example is established
 
 
 def test_code_reads_stdin_and_options_override(built: Path) -> None:
@@ -110,3 +111,17 @@ def test_demo_codes_the_bundled_examples(built: Path) -> None:
     assert coded["office-uncertain-cough.json"] == ["R05.9", "R50.9"]
     assert coded["inpatient-sepsis-pneumonia.json"][0] == "A41.51"
     assert "I11.0" in coded["office-heart-failure.json"]
+    # every kind of note, coded end to end: (code, units, modifiers) per line
+    lines = {
+        c["example"]: [(p["code"], p["units"], p["modifiers"]) for p in c["procedures"]]
+        for c in out["coding"]
+    }
+    assert lines["office-injection.json"] == [
+        ("J1885", 2, []), ("96372", 1, []), ("99213", 1, ["25"])
+    ]
+    assert lines["office-physical-therapy.json"] == [("97110", 2, ["GP"]), ("97140", 1, ["GP"])]
+    assert lines["office-psychotherapy.json"] == [("90834", 1, [])]
+    assert lines["ed-wrist-fracture.json"] == [("25605", 1, ["LT"]), ("99283", 1, ["57"])]
+    assert lines["anesthesia-record.json"] == [("00790", 81, ["QX", "P2"])]
+    assert lines["ambulance-run.json"] == [("A0427", 1, ["RH"]), ("A0425", 8.4, ["RH"])]
+    assert lines["inpatient-operative-note.json"] == [("0DTJ4ZZ", 1, [])]

@@ -1363,8 +1363,8 @@ def _labs(visit: Visit, doc: _Doc) -> list[_Line]:
 
 # -- the family -------------------------------------------------------------------------------
 def code(visit: Visit) -> list[CodeSuggestion]:
-    if not _ANY.search(visit.text):
-        return []
+    if visit.setting == "ambulance" or not _ANY.search(visit.text):
+        return []  # a run report's 12-lead or splint is part of the ambulance service level
     doc = _Doc(visit.text)
     lines: list[_Line] = []
     lines += _repairs(visit, doc)

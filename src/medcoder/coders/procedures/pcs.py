@@ -122,22 +122,29 @@ def _not_done(text: str, start: int, sent: tuple[int, int]) -> bool:
 def _lexicon(visit: Visit) -> list[Found]:
     out: list[Found] = []
     text = visit.text
+    hits = []
     for row in service_rows(DATA):
-        if not row.in_force(visit.dos):
-            continue
-        for m in phrase_pattern(row.phrases).finditer(text):
-            sent = _sentence(text, m.start())
-            codes = row.code.split("|")
-            why = [f"'{m.group(0)}' -> {row.code} ({row.source})"]
-            if len(codes) == 2:  # right|left
-                side = _side(text[sent[0] : sent[1]])
-                if side in ("right", "left"):
-                    codes = [codes[0] if side == "right" else codes[1]]
-                    why.append(f"{side} side stated")
-            for c in codes:
-                out.append(Found(c, [(m.start(), m.end())], list(why), 0.8,
-                                 done=not _not_done(text, m.start(), sent)))
-            break
+        if row.in_force(visit.dos):
+            hits += [(m, row) for m in phrase_pattern(row.phrases).finditer(text)]
+    # the longest name wins: "laparoscopic appendectomy" is not also an open "appendectomy"
+    hits = [
+        (m, row) for m, row in hits
+        if not any(o.start() <= m.start() and m.end() <= o.end() and o.end() - o.start() > m.end() - m.start()
+                   for o, _r in hits)
+    ]
+    for m, row in sorted(hits, key=lambda h: h[0].start()):
+        sent = _sentence(text, m.start())
+        codes = row.code.split("|")
+        why = [f"'{m.group(0)}' -> {row.code} ({row.source})"]
+        if len(codes) == 2:  # right|left
+            side = _side(text[sent[0] : sent[1]])
+            if side in ("right", "left"):
+                codes = [codes[0] if side == "right" else codes[1]]
+                why.append(f"{side} side stated")
+        for c in codes:
+            out.append(Found(c, [(m.start(), m.end())], list(why), 0.8,
+                             done=not _not_done(text, m.start(), sent),
+                             extra={"label": row.extra.get("label", "")}))
     return out
 
 
@@ -276,7 +283,7 @@ def _line(visit: Visit, f: Found, ptr: list[int]) -> CodeSuggestion:
     return CodeSuggestion(
         code=f.code,
         system="ICD-10-PCS",
-        description=title or f.code,
+        description=title or f.extra.get("label") or f.code,
         confidence=f.confidence,
         evidence=[Evidence(s, e, visit.text[s:e]) for s, e in sorted(set(f.spans))],
         rationale=list(f.rationale),
