@@ -32,7 +32,7 @@ def test_code_json_follows_the_documented_schema(built: Path) -> None:
     r = run(["code", str(EXAMPLES / "office-diabetes-ckd.json"), "--format", "json"], built)
     assert r.returncode == 0, r.stderr.decode()
     out = json.loads(r.stdout)
-    assert out["schema_version"] == "1.1"
+    assert out["schema_version"] == "1.2"
     assert out["setting"] == "outpatient" and out["mode"] == "billing"
     codes = [d["code"] for d in out["diagnoses"]]
     assert codes[:3] == ["E11.22", "I12.9", "N18.31"]

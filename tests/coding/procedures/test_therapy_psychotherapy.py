@@ -85,7 +85,7 @@ def test_therapy_lines_point_at_the_diagnoses_and_cite_their_words(coding_kb: An
     assert all(text[e.start : e.end] == e.text for e in p.evidence)
     assert p.minutes == 30 and any("8-minute rule" in x for x in p.rationale)
     out = r.to_dict()
-    assert out["schema_version"] == "1.1"
+    assert out["schema_version"] == "1.2"
     line = out["procedures"][0]
     assert (line["code"], line["units"], line["modifiers"], line["minutes"]) == ("97110", 2, ["GP"], 30)
     assert line["diagnosis_pointers"] == [1] and line["label"]

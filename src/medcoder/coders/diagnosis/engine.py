@@ -711,6 +711,7 @@ def _suggestion(c: Candidate, seq: int) -> CodeSuggestion:
     )
 
 
+_MAX_CODERS = 4
 _coders: dict[tuple[int, str, int], DiagnosisCoder] = {}
 
 
@@ -718,9 +719,11 @@ def coder_for(kb: Any, dos: _dt.date, site_model: Any = None) -> DiagnosisCoder:
     """A cached coder per knowledge base, tabular release and site model."""
     tab = kb.open("icd10cm-tabular", dos)
     key = (id(kb), tab.info.release, id(site_model))
-    hit = _coders.get(key)
+    hit = _coders.pop(key, None)
     if hit is None:
         hit = DiagnosisCoder(kb, dos, site_model)
-        _coders[key] = hit
+    _coders[key] = hit  # most recently used last
+    while len(_coders) > _MAX_CODERS:  # a coder holds its dictionary: keep a few, not one per kb
+        del _coders[next(iter(_coders))]
     return hit
 

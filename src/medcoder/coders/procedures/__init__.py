@@ -4,7 +4,14 @@ One module per rule family, each keyed by date of service and citing its source:
 
 - ``therapy``: PT/OT/SLP timed codes by the CMS 8-minute rule, evaluations, GP/GO/GN;
 - ``psychotherapy``: 90832-90838 by documented time, crisis 90839/90840, 90785, family and
-  group psychotherapy; the deleted 90804-90829 family flagged.
+  group psychotherapy; the deleted 90804-90829 family flagged;
+- ``drugs``: HCPCS drug codes with units from the dose, administration 96360-96379, vaccines;
+- ``office``: common office and ED procedures (repairs, I&D, biopsies, joints, closed fracture
+  care, splints, EKG, spirometry, nebulizer, tobacco counselling, point-of-care tests);
+- ``anesthesia``: the anesthesia code, time, provider and physical-status modifiers;
+- ``ambulance``: service level, loaded mileage, origin/destination modifiers;
+- ``pcs``: ICD-10-PCS for inpatient encounters;
+- ``em``: E/M levels by MDM or time, preventive visits, modifiers 25/57.
 
 Families run in ``FAMILIES`` order and see the lines of the families before them
 (``Visit.lines``): E/M runs after the procedures of the day so it can tell whether modifier 25
