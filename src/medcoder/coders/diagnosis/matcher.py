@@ -115,9 +115,10 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
         ids = d.by_anchor.get(anchor)
         if not ids:
             continue
+        has = where.__contains__
         for tid in ids[:max_terms] if len(ids) > max_terms else ids:
             term = d.terms[tid]
-            if any(w not in where for w in term.words):
+            if not all(map(has, term.words)):  # map over a C method: the hot loop of matching
                 continue
             win = _window(len(term.words))
             for a in anchor_slots:

@@ -110,6 +110,18 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.I)
 
 
+@cache
+def _key_words(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    words = (re.split(r"[\s-]+", p.strip()) for p in phrases)
+    return tuple(sorted({max(w, key=len) for w in words if w and w[0]}))
+
+
+def may_contain(lowered: str, phrases: tuple[str, ...]) -> bool:
+    """A fast pre-check (substring search, no regex) that ``lowered`` (the note, lower-cased)
+    may hold one of ``phrases``: the longest word of one of them is in it. False means none."""
+    return any(w in lowered for w in _key_words(phrases))
+
+
 def line_bounds(text: str, pos: int) -> tuple[int, int]:
     """The documentation line around ``pos`` (a flowsheet row, a list item, or a sentence)."""
     start = max(text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1

@@ -135,6 +135,11 @@ _TRIGGER = re.compile(
     r"history and physical|discharge|physical|exam|visit|nurse|awv|ippe",
     re.I,
 )
+_TRIGGER_WORDS = (
+    "assessment", "impression", "plan", "a/p", "mdm", "total time", "spent", "minutes",
+    "progress note", "h&p", "history and physical", "discharge", "physical", "exam", "visit",
+    "nurse", "awv", "ippe",
+)  # _TRIGGER as plain substrings of the lower-cased note: the fast pre-check
 _EVAL_WORDS = re.compile(
     r"\b(?:history of present illness|hpi|chief complaint|presents? (?:with|for)|here for|"
     r"seen (?:today )?for|exam(?:ination)?|complains? of)\b",
@@ -984,7 +989,7 @@ def code(visit: Visit) -> list[CodeSuggestion]:
     addon = codes & PSYCH_ADDONS
     if visit.setting == "ambulance":
         return []
-    if not addon and not _TRIGGER.search(visit.text):
+    if not addon and not any(w in visit.text.lower() for w in _TRIGGER_WORDS):
         return []
     _deleted(visit)
     if not addon and any(_SERVICE_RECORD.match(c) for c in codes):

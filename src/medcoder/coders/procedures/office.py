@@ -106,6 +106,13 @@ _ANY = re.compile(
     r"venipuncture|blood draw|dip|strep|finger\s?stick|glucose|accu-?che|glucometer|\bflu\b|influenza",
     re.I,
 )
+# the same trigger as plain substrings of the lower-cased note (a fast pre-check; _ANY decides)
+_ANY_WORDS = (
+    "lac", "wound", "abscess", "&", "i and d", "incis", "drain", "biops", "inject", "aspirat",
+    "arthrocentesis", "fractur", "fx", "splint", "ekg", "ecg", "electrocardiogra", "lead",
+    "spirometr", "neb", "breathing treatment", "inhalation treatment", "cessation", "counsel",
+    "venipuncture", "blood draw", "dip", "strep", "finger", "glucose", "accu", "glucometer", "flu",
+)
 _BOUNDARY = re.compile(r"\n|;|[.!?](?=\s|$)")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _CLAUSE = re.compile(r"[,;:()\[\]]|\.(?=\s|$)|\n|\b(?:and|but|which|then|while|after|before)\b", re.I)
@@ -1363,7 +1370,10 @@ def _labs(visit: Visit, doc: _Doc) -> list[_Line]:
 
 # -- the family -------------------------------------------------------------------------------
 def code(visit: Visit) -> list[CodeSuggestion]:
-    if visit.setting == "ambulance" or not _ANY.search(visit.text):
+    lowered = visit.text.lower()
+    if visit.setting == "ambulance" or not any(w in lowered for w in _ANY_WORDS):
+        return []
+    if not _ANY.search(visit.text):
         return []  # a run report's 12-lead or splint is part of the ambulance service level
     doc = _Doc(visit.text)
     lines: list[_Line] = []

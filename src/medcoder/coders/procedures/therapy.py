@@ -27,6 +27,7 @@ from medcoder.coders.procedures.common import (
     label_for,
     line,
     line_bounds,
+    may_contain,
     phrase_pattern,
     pointers,
     service_rows,
@@ -78,7 +79,10 @@ class _Timed:
 
 def code(visit: Visit) -> list[CodeSuggestion]:
     text, dos, diagnoses, warnings = visit.text, visit.dos, visit.diagnoses, visit.warnings
-    rows = [r for r in service_rows(DATA) if r.in_force(dos)]
+    lowered = text.lower()
+    rows = [r for r in service_rows(DATA) if r.in_force(dos) and may_contain(lowered, r.phrases)]
+    if not rows:
+        return []
     timed: dict[str, _Timed] = {}
     untimed: list[tuple[str, tuple[int, int], str, str]] = []
     for row in rows:
