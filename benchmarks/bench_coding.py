@@ -191,7 +191,7 @@ def _write(r: dict[str, Any]) -> None:
         else f"| reference: medspaCy ConText | not measured: {ref.get('error', 'skipped')} | |"
     )
     section = f"""{start}
-## Diagnosis coding (issue #4): `python benchmarks/bench_coding.py --write`
+## Coding, diagnoses and procedures (issues #4, #5): `python benchmarks/bench_coding.py --write`
 
 Measured {r['date']} on {r['machine']}; one process, one core. CodiEsp dev English texts
 ({m['notes']} notes, mean {r['mean_note_chars']} characters), mentions mode, end to end (read,
