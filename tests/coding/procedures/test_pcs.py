@@ -64,3 +64,28 @@ def test_outpatient_notes_get_no_pcs(pcs_kb: Any) -> None:
 def test_without_the_pcs_files_only_the_checked_lexicon_codes_are_given(tabular_kb: Any) -> None:
     r = code_text(NOTE, setting="inpatient", date_of_service="2026-03-10", kb=tabular_kb)
     assert {p.code for p in r.procedures} == {"0TJB8ZZ", "08J1XZZ"}  # no imaging without the Index
+
+
+SURGERY = (
+    "Laparoscopic left nephrectomy was performed for the renal mass.\n"
+    "A liver biopsy was taken percutaneously.\n"
+    "Partial gastrectomy was performed.\n"
+    "Nephrectomy of the other patient's kidney is not relevant here.\n"
+)
+
+
+def test_surgical_codes_are_built_axis_by_axis_from_the_sentence(pcs_kb: Any) -> None:
+    r = code_text(SURGERY, setting="inpatient", date_of_service="2026-03-10", kb=pcs_kb)
+    lines = {p.code: p for p in r.procedures}
+    # root operation Resection (T), body part Kidney, Left (1), approach laparoscopic (4),
+    # no device (Z), no qualifier (Z)
+    assert "0TT14ZZ" in lines
+    assert any("Kidney, Left" in why for why in lines["0TT14ZZ"].rationale)
+    assert [e.text for e in lines["0TT14ZZ"].evidence] == ["left", "nephrectomy"]
+    # Excision (B) of the liver (0), percutaneous (3), diagnostic qualifier X for a biopsy
+    assert "0FB03ZX" in lines
+    # a partial -ectomy is an Excision; with no approach stated the code stays partial
+    assert not any(c.startswith(("0DT6", "0DB6")) for c in lines)
+    assert any("0DB6" in w and "table 0DB" in w for w in r.warnings)
+    # a nephrectomy with no side: the body part cannot be chosen, nothing is coded for it
+    assert not any(c.startswith(("0TT0", "0TT2")) for c in lines)

@@ -15,6 +15,13 @@ Where codes come from, in the order a coder looks:
   modality names the main term (Plain Radiography, Computerized Tomography, Magnetic Resonance
   Imaging, Ultrasonography, Fluoroscopy) and the body part words near it choose the subterm
   ("abdominal CT" -> Computerized Tomography > Abdomen BW20). Needs the ICD-10-PCS Index loaded.
+- Medical and Surgical procedures built axis by axis from the sentence (``_surgery``): the
+  root operation from its words ("resection", "-ectomy", "excision", "biopsy", "drainage",
+  "repair"...), the body part by matching the words of the body-part values the official
+  tables allow for that root operation ("Kidney, Right" needs kidney and right), the approach
+  from its words ("laparoscopic" 4, "percutaneous" 3, "transurethral"/"endoscopic" 8, "open"
+  0), no device (Z) where the table allows it and none is named, qualifier X for a biopsy
+  (diagnostic) or Z. Where an axis is not documented the code stays partial. Needs the tables.
 - phrases this site's coders reported (``medcoder learn``), when a site model is in use.
 
 Only codes the official tables allow are produced: with the ICD-10-PCS tables loaded, every
@@ -32,7 +39,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from medcoder.coders.procedures.common import Visit, phrase_pattern, pointers, service_rows
+from medcoder.coders.procedures.common import (
+    Visit,
+    may_contain,
+    phrase_pattern,
+    pointers,
+    service_rows,
+)
 from medcoder.result import CodeSuggestion, Evidence
 
 DATA = "pcs_lexicon.csv"
@@ -123,8 +136,9 @@ def _lexicon(visit: Visit) -> list[Found]:
     out: list[Found] = []
     text = visit.text
     hits = []
+    lowered = text.lower()
     for row in service_rows(DATA):
-        if row.in_force(visit.dos):
+        if row.in_force(visit.dos) and may_contain(lowered, row.phrases):
             hits += [(m, row) for m in phrase_pattern(row.phrases).finditer(text)]
     # the longest name wins: "laparoscopic appendectomy" is not also an open "appendectomy"
     hits = [
@@ -226,6 +240,124 @@ def _imaging(visit: Visit) -> list[Found]:
     return out
 
 
+# root operations (Medical and Surgical section, 3rd character) and the words that name them
+_ROOT_OPERATIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (char, name, re.compile(rx, re.I))
+    for char, name, rx in (
+        ("T", "Resection", r"\b(?<!partial )(?:(?:total|radical|complete)\s+)?[a-z]+ectom(?:y|ies)\b|\bresect(?:ion|ed)\b"),
+        ("B", "Excision", r"\bexcis(?:ion|ed|ional)\b|\bpartial [a-z]+ectomy\b|\bbiops(?:y|ies)\b"),
+        ("9", "Drainage", r"\bdrain(?:age|ed)\b"),
+        ("Q", "Repair", r"\brepair(?:ed)?\b|\b[a-z]+rrhaphy\b|\bsutur(?:e|ed)\b"),
+        ("5", "Destruction", r"\bablat(?:ion|ed)\b|\bfulgurat(?:ion|ed)\b|\bcauteri[sz](?:ation|ed)\b"),
+        ("7", "Dilation", r"\bdilat(?:ation|ion|ed)\b|\bangioplasty\b"),
+        ("N", "Release", r"\badhesiolysis\b|\brelease of\b"),
+        ("S", "Reposition", r"\bopen reduction\b|\breposition(?:ed|ing)?\b"),
+        ("Y", "Transplantation", r"\btransplant(?:ation|ed)?\b"),
+        ("6", "Detachment", r"\bamputat(?:ion|ed)\b"),
+    )
+)
+# "-ectomy" words and the body part they name
+_ECTOMY: dict[str, tuple[str, ...]] = {
+    "nephrectomy": ("kidney",), "cystectomy": ("bladder",), "prostatectomy": ("prostate",),
+    "gastrectomy": ("stomach",), "colectomy": ("large", "intestine"), "hepatectomy": ("liver",),
+    "splenectomy": ("spleen",), "thyroidectomy": ("thyroid", "gland"), "hysterectomy": ("uterus",),
+    "oophorectomy": ("ovary",), "orchiectomy": ("testis",), "orchidectomy": ("testis",),
+    "adrenalectomy": ("adrenal", "gland"), "pancreatectomy": ("pancreas",),
+    "cholecystectomy": ("gallbladder",), "appendectomy": ("appendix",), "mastectomy": ("breast",),
+    "esophagectomy": ("esophagus",), "ureterectomy": ("ureter",), "salpingectomy": ("fallopian", "tube"),
+    "tonsillectomy": ("tonsils",), "parotidectomy": ("parotid", "gland"), "pneumonectomy": ("lung",),
+    "lymphadenectomy": ("lymphatic",), "vulvectomy": ("vulva",), "penectomy": ("penis",),
+}
+_APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (char, re.compile(rx, re.I))
+    for char, rx in (
+        ("4", r"\b(?:laparoscop(?:ic|ically|y)|thoracoscop(?:ic|y)|arthroscop(?:ic|y)|percutaneous endoscopic|video-?assisted)\b"),
+        ("8", r"\b(?:transurethral|endoscop(?:ic|ically|y)|cystoscop(?:ic|y)|colonoscop(?:ic|y)|gastroscop(?:ic|y)|bronchoscop(?:ic|y)|hysteroscop(?:ic|y)|ureteroscop(?:ic|y))\b"),
+        ("3", r"\b(?:percutaneous(?:ly)?|needle|puncture|fine[\s-]needle|ultrasound[\s-]guided|ct[\s-]guided)\b"),
+        ("0", r"\b(?:open|laparotomy|thoracotomy|incision|lumbotomy|sternotomy)\b"),
+        ("X", r"\b(?:external(?:ly)?|skin surface)\b"),
+    )
+)
+_DEVICE_WORDS = re.compile(r"\b(?:stent|catheter|drain tube|mesh|prosthe(?:sis|tic)|graft|implant|device)\b", re.I)
+_LABEL_SKIP = frozenset({"and", "of", "with", "or", "the", "right", "left", "bilateral", "both"})
+
+
+@cache
+def _body_parts(tables: Any, op: str) -> tuple[tuple[str, frozenset[str], str | None, str], ...]:
+    """(4-character prefix, label words, side, label) of every body part the Medical and
+    Surgical tables allow for root operation ``op``."""
+    out = []
+    for key in tables.tables():
+        if not (len(key) == 3 and key[0] == "0" and key[2] == op):
+            continue
+        for ch in tables.values(key, 4):
+            label = ch.label.split(" | ")[0]
+            low = label.lower()
+            words = frozenset(w.rstrip("s") if len(w) > 4 else w for w in _WORD.findall(low)) - _LABEL_SKIP
+            side = "bilateral" if "bilateral" in low else "right" if "right" in low else "left" if "left" in low else None
+            if words:
+                out.append((key + ch.value, words, side, label))
+    return tuple(out)
+
+
+def _sentence_words(text: str, sent: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for m in _WORD.finditer(text.lower(), sent[0], sent[1]):
+        w = m.group(0)
+        nouns = _ECTOMY.get(w) or _REGION_WORDS.get(w) or (w.rstrip("s") if len(w) > 4 else w,)
+        for n in (*nouns, w):
+            out.setdefault(n, (m.start(), m.end()))
+    return out
+
+
+def _surgery(visit: Visit) -> list[Found]:
+    text = visit.text
+    tables = visit.table("icd10pcs")
+    if tables is None:
+        return []
+    out: list[Found] = []
+    for op, name, rx in _ROOT_OPERATIONS:
+        for m in rx.finditer(text):
+            sent = _sentence(text, m.start())
+            words = _sentence_words(text, sent)
+            side = _side(text[sent[0] : sent[1]])
+            fits = [bp for bp in _body_parts(tables, op) if bp[1] <= words.keys()]
+            if not fits:
+                continue
+            most = max(len(bp[1]) for bp in fits)
+            fits = [bp for bp in fits if len(bp[1]) == most]
+            if len({bp[2] for bp in fits}) > 1:  # sides differ: the one the note states
+                fits = [bp for bp in fits if bp[2] == side or (bp[2] is None and side is None)]
+            if len({bp[0] for bp in fits}) != 1:
+                continue  # no body part, or several the note does not tell apart
+            prefix, bp_words, bp_side, label = fits[0]
+            spans = [(m.start(), m.end())] + [words[w] for w in bp_words if w in words]
+            said = _SIDE.search(text, sent[0], sent[1]) if bp_side else None
+            if said:
+                spans.append((said.start(), said.end()))
+            why = [f"'{m.group(0).strip()}': root operation {name} ({op}); body part {label} ({prefix[3]}) "
+                   f"from the words {', '.join(sorted(bp_words))} (ICD-10-PCS tables, {GUIDELINES} B3.1a)"]
+            code = prefix
+            allowed = {c.value for c in tables.values(prefix, 5)}
+            approach = next((a for a, arx in _APPROACHES if arx.search(text, sent[0], sent[1]) and a in allowed), None)
+            if approach:
+                code += approach
+                why.append(f"approach {approach} from the note's words")
+                devices = {c.value for c in tables.values(code, 6)}
+                if "Z" in devices and not _DEVICE_WORDS.search(text, sent[0], sent[1]):
+                    code += "Z"
+                    quals = {c.value for c in tables.values(code, 7)}
+                    biopsy = bool(re.search(r"biops|diagnostic", m.group(0) + text[sent[0]:sent[1]], re.I))
+                    q = "X" if biopsy and "X" in quals else "Z" if "Z" in quals and not biopsy else None
+                    if q:
+                        code += q
+                        why.append("no device; qualifier " + ("X diagnostic (biopsy)" if q == "X" else "Z"))
+            if len(code) != 7 or not tables.is_valid(code):
+                code = prefix
+            out.append(Found(code, spans, why, 0.7, done=not _not_done(text, m.start(), sent)))
+    return out
+
+
 def _learned(visit: Visit) -> list[Found]:
     model = visit.site_model
     if model is None:
@@ -258,7 +390,7 @@ def _allowed(visit: Visit, found: list[Found]) -> list[Found]:
 
 def mentions(visit: Visit) -> list[Found]:
     """Every PCS code (complete or partial) the note's procedures lead to, best first."""
-    found = _allowed(visit, _lexicon(visit) + _imaging(visit) + _learned(visit))
+    found = _allowed(visit, _lexicon(visit) + _imaging(visit) + _surgery(visit) + _learned(visit))
     best: dict[str, Found] = {}
     for f in found:
         have = best.get(f.code)
