@@ -4,6 +4,7 @@
     ├── InputError (MC100)        bad input a user gave us (file, line, field)
     │   ├── BadDateError (MC101)  a date that does not parse or cannot exist
     │   ├── UnknownCodeError (MC102)  a code no loaded table knows
+    │   ├── InvalidIdentifierError (MC103)  an NPI, tax id … that fails its check
     │   └── FileFormatError (MC110)   a file not in the layout expected (which file, where, what)
     ├── DataError (MC200)         the data dir: nothing loaded, a table missing or corrupt
     │   └── DataImportError (MC210)   an import that failed; the data dir is left unchanged
@@ -40,6 +41,12 @@ class BadDateError(InputError):
 
 class UnknownCodeError(InputError):
     code = "MC102"
+
+
+class InvalidIdentifierError(InputError):
+    """An identifier that fails its format or check digit (NPI Luhn, tax id)."""
+
+    code = "MC103"
 
 
 class FileFormatError(InputError):
