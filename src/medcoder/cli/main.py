@@ -27,6 +27,8 @@ data_app = typer.Typer(help="The official code sets and edit tables in the data 
 app.add_typer(data_app, name="data")
 eval_app = typer.Typer(help="Evaluate the coder on a gold-coded corpus.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+claim_app = typer.Typer(help="Claims: validate X12 files (build, scrub and price come next).", no_args_is_help=True)
+app.add_typer(claim_app, name="claim")
 
 
 def _register_eval() -> None:
@@ -233,6 +235,33 @@ def demo(as_json: JsonOpt = False) -> None:
     console.rule("Lookups")
     for lk in result["lookups"]:
         render_lookup(console, {**lk, "notices": []})
+
+
+@claim_app.command("validate")
+def claim_validate(
+    files: Annotated[list[Path], typer.Argument(help="X12 files (837P, 837I, 835 ...).")],
+    ack: Annotated[Path | None, typer.Option("--ack", help="Write the 999 acknowledgment here (one file: that file; several: a folder).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate X12 files against their implementation guide (pyx12); exit 0 when all are valid, 1 otherwise."""
+    from medcoder.claims.validate import validate_x12
+
+    results = [validate_x12(f) for f in files]
+    if ack is not None:
+        if len(results) == 1 and not ack.is_dir():
+            ack.write_text(results[0].ack_999, encoding="ascii")
+        else:
+            ack.mkdir(parents=True, exist_ok=True)
+            for r in results:
+                (ack / (Path(r.path).name + ".999")).write_text(r.ack_999, encoding="ascii")
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            print(f"{r.path}: {'valid' if r.ok else 'INVALID'}")
+            for e in r.errors:
+                print(f"  {e}")
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
 
 @app.command()

@@ -1,0 +1,145 @@
+"""X12 837P (005010X222A1) professional claim writer.
+
+One interchange, one functional group, one transaction per call; one billing provider, one
+subscriber (the patient, or the patient under the subscriber: loop 2000C), one claim. Layout
+per the ASC X12N 837 Professional Implementation Guide 005010X222A1: ISA/GS envelope, BHT,
+1000A submitter (NM1*41, PER), 1000B receiver (NM1*40), 2000A/2010AA billing provider (PRV,
+NM1*85, N3, N4, REF*EI|SY), 2000B/2010BA subscriber (SBR, NM1*IL, N3, N4, DMG), 2010BB payer
+(NM1*PR), 2300 claim (CLM, REF*F8 for frequency 7/8, HI), 2310B rendering provider, 2400 lines
+(LX, SV1, DTP*472). Every file the tests write is validated with pyx12.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+
+from medcoder.claims.model import Address, Claim, Person
+from medcoder.errors import InputError
+
+# SBR09 claim filing indicator by payer kind
+FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "CI", "bcbs": "BL", "tricare": "CH"}
+
+
+def _amount(d: Decimal) -> str:
+    s = f"{d.quantize(Decimal('0.01')):f}"
+    return s[:-3] if s.endswith(".00") else s.rstrip("0")
+
+
+def _number(d: Decimal) -> str:
+    s = f"{d.normalize():f}"
+    return s
+
+
+def _clean(text: str) -> str:
+    """An element value: X12 delimiters and non-ASCII removed, upper case."""
+    out = "".join(c for c in text if 32 <= ord(c) < 127 and c not in "*~:^")
+    return " ".join(out.split()).upper()
+
+
+def _address(seg: list[list[str]], addr: Address | None, what: str) -> None:
+    if addr is None:
+        raise InputError(f"the 837P needs the {what}'s address", where=f"claim.{what}.address")
+    seg.append(["N3", _clean(addr.line1)] + ([_clean(addr.line2)] if addr.line2 else []))
+    seg.append(["N4", _clean(addr.city), _clean(addr.state), addr.zip.replace("-", "")])
+
+
+def write_837p(
+    claim: Claim,
+    *,
+    submitter_name: str,
+    submitter_id: str,
+    contact_name: str,
+    contact_phone: str,
+    control_number: int = 1,
+    created: _dt.datetime | None = None,
+    usage: str = "T",
+) -> str:
+    """The 837P text for one claim (segments end with ``~``)."""
+    if claim.kind != "professional":
+        raise InputError("the 837P carries professional claims; use the 837I writer", where="claim.kind")
+    claim.check()
+    when = created or _dt.datetime.now().replace(microsecond=0)
+    ctl = f"{control_number:09d}"
+    phone = "".join(c for c in contact_phone if c.isdigit())
+    if len(phone) != 10:
+        raise InputError(f"expected a 10-digit contact phone, got {contact_phone!r}", where="submitter.phone")
+    receiver_id = _clean(claim.payer.payer_id)
+    sender = _clean(submitter_id)[:15]
+    body: list[list[str]] = [
+        ["ST", "837", "0001", "005010X222A1"],
+        ["BHT", "0019", "00", claim.patient_control_number[:30], when.strftime("%Y%m%d"), when.strftime("%H%M"), "CH"],
+        ["NM1", "41", "2", _clean(submitter_name)[:60], "", "", "", "", "46", sender],
+        ["PER", "IC", _clean(contact_name)[:60], "TE", phone],
+        ["NM1", "40", "2", _clean(claim.payer.name)[:60], "", "", "", "", "46", receiver_id],
+        ["HL", "1", "", "20", "1"],
+    ]
+    bill = claim.billing
+    if bill.taxonomy:
+        body.append(["PRV", "BI", "PXC", bill.taxonomy])
+    body.append(["NM1", "85", "2", _clean(bill.name)[:60], "", "", "", "", "XX", bill.npi])
+    _address(body, bill.address, "billing provider")
+    if not bill.tax_id:
+        raise InputError("the billing provider needs a tax id (EIN or SSN)", where="claim.billing.tax_id")
+    body.append(["REF", "EI" if bill.tax_id_kind != "SSN" else "SY", bill.tax_id])
+    self_pay = claim.relationship == "18"
+    filing = FILING.get(claim.payer.kind, "CI")
+    body.append(["HL", "2", "1", "22", "0" if self_pay else "1"])
+    body.append(["SBR", "P", "18" if self_pay else "", "", "", "", "", "", "", filing])
+    sub: Person = claim.subscriber
+    if not sub.member_id:
+        raise InputError("the subscriber needs a member id", where="claim.subscriber.member_id")
+    body.append(["NM1", "IL", "1", _clean(sub.last_name), _clean(sub.first_name), "", "", "", "MI", _clean(sub.member_id)])
+    if self_pay:
+        _address(body, sub.address, "subscriber")
+        if sub.birth_date is None:
+            raise InputError("the patient's date of birth is required", where="claim.patient.birth_date")
+        body.append(["DMG", "D8", sub.birth_date.strftime("%Y%m%d"), sub.sex if sub.sex in "MF" else "U"])
+    body.append(["NM1", "PR", "2", _clean(claim.payer.name)[:60], "", "", "", "", "PI", receiver_id])
+    if not self_pay:
+        pat = claim.patient
+        body.append(["HL", "3", "2", "23", "0"])
+        body.append(["PAT", claim.relationship])
+        body.append(["NM1", "QC", "1", _clean(pat.last_name), _clean(pat.first_name)])
+        _address(body, pat.address, "patient")
+        if pat.birth_date is None:
+            raise InputError("the patient's date of birth is required", where="claim.patient.birth_date")
+        body.append(["DMG", "D8", pat.birth_date.strftime("%Y%m%d"), pat.sex if pat.sex in "MF" else "U"])
+    body.append([
+        "CLM", _clean(claim.patient_control_number)[:38], _amount(claim.total_charge), "", "",
+        f"{claim.place_of_service}:B:{claim.frequency}", "Y", "A", "Y", "Y",
+    ])
+    if claim.frequency in ("7", "8"):
+        body.append(["REF", "F8", _clean(claim.original_claim_id or "")])
+    hi = [("ABK" if i == 0 else "ABF") + ":" + d.code.replace(".", "") for i, d in enumerate(claim.diagnoses)]
+    body.append(["HI", *hi])
+    if claim.rendering is not None:
+        r = claim.rendering
+        body.append(["NM1", "82", "1", _clean(r.name), _clean(r.first_name or ""), "", "", "", "XX", r.npi])
+        if r.taxonomy:
+            body.append(["PRV", "PE", "PXC", r.taxonomy])
+    for n, ln in enumerate(claim.lines, start=1):
+        proc = ":".join(["HC", ln.code, *ln.modifiers])
+        body.append(["LX", str(n)])
+        body.append([
+            "SV1", proc, _amount(ln.charge), ln.unit_kind, _number(ln.units),
+            ln.place_of_service if ln.place_of_service not in (None, claim.place_of_service) else "", "",
+            ":".join(str(p) for p in ln.pointers),
+        ])
+        body.append(["DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d")])
+    body.append(["SE", str(len(body) + 1), "0001"])
+    isa = [
+        "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver_id[:15].ljust(15),
+        when.strftime("%y%m%d"), when.strftime("%H%M"), "^", "00501", ctl, "0", usage, ":",
+    ]
+    gs = ["GS", "HC", sender, receiver_id, when.strftime("%Y%m%d"), when.strftime("%H%M"), str(control_number), "X", "005010X222A1"]
+    segs = [isa, gs, *body, ["GE", "1", str(control_number)], ["IEA", "1", ctl]]
+    return "~\n".join("*".join(_strip(s)) for s in segs) + "~\n"
+
+
+def _strip(seg: list[str]) -> list[str]:
+    """Trailing empty elements are left out (X12 syntax)."""
+    out = list(seg)
+    while out and out[-1] == "":
+        out.pop()
+    return out
