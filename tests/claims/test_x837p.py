@@ -12,32 +12,24 @@ from typing import Any
 import pytest
 
 from medcoder.claims.build import build_professional
-from medcoder.claims.model import Address, Person
-from medcoder.claims.profile import parse_profile
 from medcoder.claims.validate import validate_x12
 from medcoder.claims.writers.x837p import write_837p
 from medcoder.coding import code
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "medcoder" / "examples"
-PROFILE = parse_profile({
-    "practice": {
-        "name": "Riverside Family Medicine", "npi": "1234567893", "tax_id": "12-3456789",
-        "taxonomy": "207Q00000X",
-        "address": {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701"},
-    },
-    "providers": {"lee": {"first_name": "Ann", "last_name": "Lee", "npi": "1245319599", "taxonomy": "207Q00000X"}},
-    "payers": {"medicare": {"name": "Medicare Part B", "payer_id": "00952", "kind": "medicare"}},
-    "charges": {"99213": 145, "96372": 40, "J1885": "9.50", "00790": 1200, "A0427": 650, "A0425": "12.25"},
-})
-PATIENT = Person("Doe", "John", _dt.date(1950, 3, 2), "M", member_id="1EG4TE5MK73",
-                 address=Address("5 Oak Ave", "Springfield", "IL", "62704"))
 SUBMITTER = {"submitter_name": "Riverside Family Medicine", "submitter_id": "1234567893",
              "contact_name": "Billing Office", "contact_phone": "217-555-0100",
              "created": _dt.datetime(2026, 6, 12, 9, 30)}
 
 
-def written(tmp_path: Path, example: str, kb: Any, **kw: Any) -> tuple[Path, str]:
-    claim = build_professional(code(EXAMPLES / example, kb=kb), PROFILE, patient=PATIENT, payer="medicare",
+@pytest.fixture
+def written(tmp_path: Path, coding_kb: Any, profile: Any, patient: Any, examples: Path) -> Any:
+    """Code an example, build its claim, write the 837P: (path, text)."""
+    return lambda example, **kw: _written(tmp_path, example, coding_kb, profile, patient, examples, **kw)
+
+
+def _written(tmp_path: Path, example: str, kb: Any, profile: Any, patient: Any, examples: Path,
+             **kw: Any) -> tuple[Path, str]:
+    claim = build_professional(code(examples / example, kb=kb), profile, patient=patient, payer="medicare",
                                patient_control_number="PCN-" + example[:6], rendering="lee", **kw)
     text = write_837p(claim, **SUBMITTER)
     path = tmp_path / (example + ".837")
@@ -58,8 +50,8 @@ def segments(text: str, tag: str) -> list[str]:
         ("ambulance-run.json", ["SV1*HC:A0427:RH*650*UN*1***1", "SV1*HC:A0425:RH*102.9*UN*8.4***1"]),
     ],
 )
-def test_written_837p_files_pass_pyx12(tmp_path: Path, coding_kb: Any, example: str, lines: list[str]) -> None:
-    path, text = written(tmp_path, example, coding_kb)
+def test_written_837p_files_pass_pyx12(written: Any, example: str, lines: list[str]) -> None:
+    path, text = written(example)
     v = validate_x12(path)
     assert v.ok, v.errors
     assert "IK5*A" in v.ack_999  # the 999 accepts the transaction
@@ -69,8 +61,8 @@ def test_written_837p_files_pass_pyx12(tmp_path: Path, coding_kb: Any, example: 
     assert segments(text, "SE")[0].split("*")[1] == str(len([s for s in text.split("~") if s.strip()]) - 4)
 
 
-def test_a_replacement_claim_carries_the_original_claim_number(tmp_path: Path, coding_kb: Any) -> None:
-    path, text = written(tmp_path, "office-injection.json", coding_kb, frequency="7",
+def test_a_replacement_claim_carries_the_original_claim_number(written: Any) -> None:
+    path, text = written("office-injection.json", frequency="7",
                          original_claim_id="2026163000123")
     assert validate_x12(path).ok
     assert segments(text, "CLM")[0].split("*")[5] == "11:B:7"
@@ -104,8 +96,8 @@ def test_broken_files_are_invalid_with_a_reason(tmp_path: Path, content: bytes, 
     assert not v.ok and any(words in e for e in v.errors), v.errors
 
 
-def test_truncated_and_non_ascii_files(tmp_path: Path, coding_kb: Any) -> None:
-    _path, text = written(tmp_path, "office-injection.json", coding_kb)
+def test_truncated_and_non_ascii_files(tmp_path: Path, written: Any) -> None:
+    _path, text = written("office-injection.json")
     cut = tmp_path / "cut.837"
     cut.write_text(text[: len(text) // 2], encoding="ascii")
     v = validate_x12(cut)
@@ -116,8 +108,8 @@ def test_truncated_and_non_ascii_files(tmp_path: Path, coding_kb: Any) -> None:
     assert not v.ok and "non-ASCII" in v.errors[0]
 
 
-def test_claim_validate_command_exit_codes_and_999(tmp_path: Path, coding_kb: Any) -> None:
-    good, _ = written(tmp_path, "office-injection.json", coding_kb)
+def test_claim_validate_command_exit_codes_and_999(tmp_path: Path, written: Any) -> None:
+    good, _ = written("office-injection.json")
     bad = tmp_path / "bad.837"
     bad.write_bytes(good.read_bytes()[:400])
     cmd = [sys.executable, "-m", "medcoder.cli", "claim", "validate"]
