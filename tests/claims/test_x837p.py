@@ -3,7 +3,6 @@ implementation-guide samples read, and the two with an invalid PWK02 are rejecte
 
 from __future__ import annotations
 
-import datetime as _dt
 import subprocess
 import sys
 from pathlib import Path
@@ -11,30 +10,7 @@ from typing import Any
 
 import pytest
 
-from medcoder.claims.build import build_professional
 from medcoder.claims.validate import validate_x12
-from medcoder.claims.writers.x837p import write_837p
-from medcoder.coding import code
-
-SUBMITTER = {"submitter_name": "Riverside Family Medicine", "submitter_id": "1234567893",
-             "contact_name": "Billing Office", "contact_phone": "217-555-0100",
-             "created": _dt.datetime(2026, 6, 12, 9, 30)}
-
-
-@pytest.fixture
-def written(tmp_path: Path, coding_kb: Any, profile: Any, patient: Any, examples: Path) -> Any:
-    """Code an example, build its claim, write the 837P: (path, text)."""
-    return lambda example, **kw: _written(tmp_path, example, coding_kb, profile, patient, examples, **kw)
-
-
-def _written(tmp_path: Path, example: str, kb: Any, profile: Any, patient: Any, examples: Path,
-             **kw: Any) -> tuple[Path, str]:
-    claim = build_professional(code(examples / example, kb=kb), profile, patient=patient, payer="medicare",
-                               patient_control_number="PCN-" + example[:6], rendering="lee", **kw)
-    text = write_837p(claim, **SUBMITTER)
-    path = tmp_path / (example + ".837")
-    path.write_text(text, encoding="ascii")
-    return path, text
 
 
 def segments(text: str, tag: str) -> list[str]:

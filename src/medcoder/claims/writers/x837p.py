@@ -31,10 +31,11 @@ def _number(d: Decimal) -> str:
     return s
 
 
-def _clean(text: str) -> str:
-    """An element value: X12 delimiters and non-ASCII removed, upper case."""
-    out = "".join(c for c in text if 32 <= ord(c) < 127 and c not in "*~:^")
-    return " ".join(out.split()).upper()
+def _clean(text: str, *, upper: bool = True) -> str:
+    """An element value: X12 delimiters and non-ASCII removed; names upper case, identifiers
+    (patient control number, member id) as given."""
+    out = " ".join("".join(c for c in text if 32 <= ord(c) < 127 and c not in "*~:^").split())
+    return out.upper() if upper else out
 
 
 def _address(seg: list[list[str]], addr: Address | None, what: str) -> None:
@@ -68,7 +69,7 @@ def write_837p(
     sender = _clean(submitter_id)[:15]
     body: list[list[str]] = [
         ["ST", "837", "0001", "005010X222A1"],
-        ["BHT", "0019", "00", claim.patient_control_number[:30], when.strftime("%Y%m%d"), when.strftime("%H%M"), "CH"],
+        ["BHT", "0019", "00", _clean(claim.patient_control_number, upper=False)[:30], when.strftime("%Y%m%d"), when.strftime("%H%M"), "CH"],
         ["NM1", "41", "2", _clean(submitter_name)[:60], "", "", "", "", "46", sender],
         ["PER", "IC", _clean(contact_name)[:60], "TE", phone],
         ["NM1", "40", "2", _clean(claim.payer.name)[:60], "", "", "", "", "46", receiver_id],
@@ -89,7 +90,7 @@ def write_837p(
     sub: Person = claim.subscriber
     if not sub.member_id:
         raise InputError("the subscriber needs a member id", where="claim.subscriber.member_id")
-    body.append(["NM1", "IL", "1", _clean(sub.last_name), _clean(sub.first_name), "", "", "", "MI", _clean(sub.member_id)])
+    body.append(["NM1", "IL", "1", _clean(sub.last_name), _clean(sub.first_name), "", "", "", "MI", _clean(sub.member_id, upper=False)])
     if self_pay:
         _address(body, sub.address, "subscriber")
         if sub.birth_date is None:
@@ -106,11 +107,11 @@ def write_837p(
             raise InputError("the patient's date of birth is required", where="claim.patient.birth_date")
         body.append(["DMG", "D8", pat.birth_date.strftime("%Y%m%d"), pat.sex if pat.sex in "MF" else "U"])
     body.append([
-        "CLM", _clean(claim.patient_control_number)[:38], _amount(claim.total_charge), "", "",
+        "CLM", _clean(claim.patient_control_number, upper=False)[:38], _amount(claim.total_charge), "", "",
         f"{claim.place_of_service}:B:{claim.frequency}", "Y", "A", "Y", "Y",
     ])
     if claim.frequency in ("7", "8"):
-        body.append(["REF", "F8", _clean(claim.original_claim_id or "")])
+        body.append(["REF", "F8", _clean(claim.original_claim_id or "", upper=False)])
     hi = [("ABK" if i == 0 else "ABF") + ":" + d.code.replace(".", "") for i, d in enumerate(claim.diagnoses)]
     body.append(["HI", *hi])
     if claim.rendering is not None:
