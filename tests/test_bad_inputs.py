@@ -17,8 +17,9 @@ from medcoder.codesets.store import DataStore
 from medcoder.errors import MedcoderError
 
 BAD = Path(__file__).parent / "bad_inputs"
-# tests/bad_inputs/documents/ holds bad notes for the readers (tests/readers/test_bad_documents.py)
-NOT_TABLES = {"documents"}
+# tests/bad_inputs/documents/ holds bad notes for the readers (tests/readers/test_bad_documents.py),
+# profiles/ bad billing profiles (tests/claims/test_bad_profiles.py)
+NOT_TABLES = {"documents", "profiles"}
 CASES = sorted(
     p
     for p in BAD.glob("*/*")

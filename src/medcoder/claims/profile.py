@@ -158,7 +158,9 @@ def load_profile(path: str | Path) -> Profile:
     try:
         data = json.loads(raw) if p.suffix.lower() == ".json" else yaml.safe_load(raw)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        # the mark where the broken construct began (an unclosed bracket), else where it broke
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = getattr(mark, "line", None)
         line = exc.lineno if isinstance(exc, json.JSONDecodeError) else (line + 1 if line is not None else None)
         raise InputError(f"not valid {'JSON' if p.suffix.lower() == '.json' else 'YAML'}"
                          + (f" (line {line})" if line else ""), where=p) from None

@@ -34,21 +34,26 @@ class Visit:
     site_model: Any = None  # phrases this site's coders reported (``medcoder learn``), if any
     warnings: list[str] = field(default_factory=list)
     lines: list[CodeSuggestion] = field(default_factory=list)
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
 
     def table(self, kind: str) -> Any:
-        """The reader of a loaded table in force on the date of service, or None."""
-        if self.kb is None:
-            return None
-        try:
-            if not self.kb.store.tables(kind):
-                return None
-            return self.kb.open(kind, self.dos).reader
-        except DataError:  # not in force on the date of service: as if not loaded
-            return None
+        """The reader of a loaded table in force on the date of service, or None (looked up
+        once per visit: every family and every line label asks)."""
+        if kind in self._tables:
+            return self._tables[kind]
+        reader = None
+        if self.kb is not None:
+            try:
+                if self.kb.store.tables(kind):
+                    reader = self.kb.open(kind, self.dos).reader
+            except DataError:  # not in force on the date of service: as if not loaded
+                reader = None
+        self._tables[kind] = reader
+        return reader
 
 
 def label_for(code: str, visit: Visit | None = None, system: str = "CPT", fallback: str = "") -> str:

@@ -308,12 +308,17 @@ class _Note:
             return [(0, len(self.text))]
         return [(s.start, s.end) for s in self.sections if s.name in names]
 
-    def not_history(self) -> list[tuple[int, int]]:
+    def outside(self, excluded: frozenset[str]) -> list[tuple[int, int]]:
+        """The note less the sections named (the text before the first heading included);
+        the whole note when it has no headings."""
         if not self.sections:
             return [(0, len(self.text))]
         out = [(0, self.sections[0].start)]
-        out += [(s.start, s.end) for s in self.sections if s.name not in _HISTORY_SECTIONS]
+        out += [(s.start, s.end) for s in self.sections if s.name not in excluded]
         return out
+
+    def not_history(self) -> list[tuple[int, int]]:
+        return self.outside(_HISTORY_SECTIONS)
 
     def is_visit(self) -> bool:
         if self.sections:
@@ -332,11 +337,7 @@ class _Note:
 
     def time_regions(self) -> list[tuple[int, int]]:
         """Where a total-time statement is read: not in the history or the exam."""
-        if not self.sections:
-            return [(0, len(self.text))]
-        out = [(0, self.sections[0].start)]
-        out += [(s.start, s.end) for s in self.sections if s.name not in _NO_TIME_SECTIONS]
-        return out
+        return self.outside(_NO_TIME_SECTIONS)
 
     def has_decision(self) -> bool:
         if self.sections:
