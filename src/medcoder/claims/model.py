@@ -71,6 +71,15 @@ class ClaimDiagnosis:
     poa: str | None = None  # Y/N/U/W/1 on inpatient claims
 
 
+@dataclass(frozen=True)
+class PcsProcedure:
+    """An ICD-10-PCS procedure on an inpatient claim (837I HI BBR principal / BBQ other,
+    UB-04 FL74) with the date it was performed."""
+
+    code: str
+    date: _dt.date
+
+
 @dataclass
 class ServiceLine:
     code: str
@@ -104,9 +113,30 @@ class Claim:
     frequency: str = "1"
     original_claim_id: str | None = None
     relationship: str = "18"  # patient's relationship to subscriber (18 = self)
-    pcs_procedures: list[str] = field(default_factory=list)  # institutional: ICD-10-PCS codes
-    type_of_bill: str | None = None  # institutional
-    drg: str | None = None
+    # institutional (837I, UB-04); service_from/service_to are the statement covers period (FL6)
+    pcs_procedures: list[PcsProcedure] = field(default_factory=list)  # first = principal procedure
+    type_of_bill: str | None = None  # FL4 / CLM05-1+05-3: facility type + frequency, e.g. "111"
+    drg: str | None = None  # MS-DRG the hospital reports (837I HI DR)
+    admission_date: _dt.date | None = None  # FL12 / DTP*435
+    admission_hour: str | None = None  # HH (00-23)
+    admission_type: str | None = None  # FL14 priority: 1 emergency, 2 urgent, 3 elective, 4 newborn, 5 trauma
+    admission_source: str | None = None  # FL15 point of origin: 1 non-health-care point, 4 transfer from hospital ...
+    discharge_status: str | None = None  # FL17 patient discharge status: 01 home, 03 SNF, 20 expired ...
+    discharge_hour: str | None = None
+    admitting_diagnosis: str | None = None  # FL69 / HI ABJ
+    attending: Provider | None = None  # FL76 / loop 2310A
+    operating: Provider | None = None  # FL77 / loop 2310B (837I)
+
+    @property
+    def principal_diagnosis(self) -> ClaimDiagnosis:
+        return self.diagnoses[0]
+
+    @property
+    def length_of_stay(self) -> int | None:
+        """Inpatient days: discharge minus admission (a same-day stay counts one day)."""
+        if self.kind != "institutional" or self.admission_date is None:
+            return None
+        return max((self.service_to - self.admission_date).days, 1)
 
     @property
     def total_charge(self) -> Decimal:

@@ -37,6 +37,7 @@ from medcoder.errors import InputError
 
 # CMS Place of Service code set: 11 office, 23 emergency room - hospital, 21 inpatient
 # hospital, 41 ambulance - land
+EXTRA_SECTIONS = ("facility", "pricing", "submitter")
 DEFAULT_POS = {"outpatient": "11", "emergency": "23", "inpatient": "21", "ambulance": "41"}
 
 
@@ -48,6 +49,9 @@ class Profile:
     charges: dict[str, Decimal]
     place_of_service: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POS))
     source: str = ""
+    # sections other parts of medcoder read themselves: "facility" (institutional claims),
+    # "pricing" (localities, contract fee schedules, base rates), "submitter" (837 1000A)
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def charge(self, code: str) -> Decimal | None:
         return self.charges.get(code.upper())
@@ -145,7 +149,11 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
         if not str(code).isdigit() or len(str(code)) != 2:
             raise r.fail(f"place_of_service.{setting}", f"expected a 2-digit CMS place of service code, got {code!r}")
         pos[setting] = str(code)
-    return Profile(practice, providers, payers, charges, pos, source)
+    unknown = sorted(set(top) - {"practice", "providers", "payers", "charges", "place_of_service", *EXTRA_SECTIONS})
+    if unknown:
+        raise r.fail(unknown[0], f"unknown section; the profile has {', '.join(sorted({'practice', 'providers', 'payers', 'charges', 'place_of_service', *EXTRA_SECTIONS}))}")
+    sections = {k: r.obj(top[k], k) for k in EXTRA_SECTIONS if top.get(k) is not None}
+    return Profile(practice, providers, payers, charges, pos, source, sections)
 
 
 def load_profile(path: str | Path) -> Profile:
