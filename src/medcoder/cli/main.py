@@ -27,7 +27,8 @@ data_app = typer.Typer(help="The official code sets and edit tables in the data 
 app.add_typer(data_app, name="data")
 eval_app = typer.Typer(help="Evaluate the coder on a gold-coded corpus.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-claim_app = typer.Typer(help="Claims: validate X12 files (build, scrub and price come next).", no_args_is_help=True)
+claim_app = typer.Typer(help="Claims: validate X12 files, scrub claims against payer edits, price them.",
+                        no_args_is_help=True)
 app.add_typer(claim_app, name="claim")
 
 
@@ -39,6 +40,21 @@ def _register_eval() -> None:
 
 
 _register_eval()
+
+
+def _register_claims() -> None:
+    """Each claim command lives in its own module (``cli/claim_<name>.py``) exposing
+    ``register(app, claim_app)``."""
+    import importlib
+
+    for name in ("claim_scrub", "claim_price", "bill_cmd"):
+        try:
+            mod = importlib.import_module(f"medcoder.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"medcoder.cli.{name}":
+                continue
+            raise
+        mod.register(app, claim_app)
 
 DateOpt = Annotated[str | None, typer.Option("--date", "--dos", help="Date of service YYYY-MM-DD (default: today).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -270,6 +286,9 @@ def version() -> None:
     from medcoder import __version__
 
     print(__version__)
+
+
+_register_claims()  # last: the claim modules may use this module's helpers
 
 
 def main() -> None:

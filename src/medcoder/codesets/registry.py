@@ -23,6 +23,8 @@ PACKAGES = (
     "medcoder.codesets.pfs",
     "medcoder.codesets.ncci",
     "medcoder.codesets.carc_rarc",
+    "medcoder.codesets.anes_base",  # anesthesia base units (kind anes-base-units)
+    "medcoder.codesets.drg",  # MS-DRG relative weights, Table 5 (kind msdrg-weights)
 )
 
 
