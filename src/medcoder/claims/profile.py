@@ -33,6 +33,7 @@ import yaml
 
 from medcoder.claims.identifiers import validate_npi, validate_tax_id, validate_taxonomy
 from medcoder.claims.model import Address, Payer, Provider
+from medcoder.claims.serialize import YamlLoader
 from medcoder.errors import InputError
 
 # CMS Place of Service code set: 11 office, 23 emergency room - hospital, 21 inpatient
@@ -164,7 +165,7 @@ def load_profile(path: str | Path) -> Profile:
     except OSError as exc:
         raise InputError(f"cannot read the billing profile ({exc.strerror})", where=p) from None
     try:
-        data = json.loads(raw) if p.suffix.lower() == ".json" else yaml.safe_load(raw)
+        data = json.loads(raw) if p.suffix.lower() == ".json" else yaml.load(raw, Loader=YamlLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         # the mark where the broken construct began (an unclosed bracket), else where it broke
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from medcoder.claims.identifiers import validate_tax_id
 from medcoder.claims.model import (
     Address,
     Claim,
@@ -43,6 +44,19 @@ from medcoder.claims.model import (
     ServiceLine,
 )
 from medcoder.errors import InputError
+
+
+class YamlLoader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as written, so a date that does not exist (2025-02-30) is
+    reported by the field that holds it rather than by the YAML library."""
+
+
+def _as_written(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+
 
 _INSTITUTIONAL = ("admission_type", "admission_source", "discharge_status", "type_of_bill", "drg",
                   "admitting_diagnosis", "admission_hour", "discharge_hour")
@@ -98,13 +112,21 @@ class _R:
     def provider(self, v: Any, path: str) -> Provider:
         o = self.obj(v, path)
         person = "last_name" in o
+        tax_id = self.text(o, "tax_id", path, required=False)
+        tax_kind = self.text(o, "tax_id_kind", path, required=False)
+        if tax_id is not None:
+            try:  # 12-3456789 -> 123456789 (EIN); a malformed one stays for the scrubber to report
+                tax_id, kind = validate_tax_id(tax_id)
+                tax_kind = tax_kind or kind
+            except InputError:
+                pass
         return Provider(
             name=str(self.text(o, "last_name" if person else "name", path)),
             first_name=self.text(o, "first_name", path, required=False) if person else None,
             npi=str(self.text(o, "npi", path)),
             taxonomy=self.text(o, "taxonomy", path, required=False),
-            tax_id=self.text(o, "tax_id", path, required=False),
-            tax_id_kind=self.text(o, "tax_id_kind", path, required=False),
+            tax_id=tax_id,
+            tax_id_kind=tax_kind,
             address=self.address(o.get("address"), f"{path}.address"),
             entity="person" if person else "organization",
         )
@@ -327,7 +349,7 @@ def read_claim_file(path: str | Path, *, check: bool = True) -> list[Claim]:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where=p) from None
     try:
-        data = json.loads(raw) if p.suffix.lower() == ".json" else yaml.safe_load(raw)
+        data = json.loads(raw) if p.suffix.lower() == ".json" else yaml.load(raw, Loader=YamlLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = exc.lineno if isinstance(exc, json.JSONDecodeError) else (mark.line + 1 if mark is not None else None)

@@ -26,8 +26,14 @@ def guide_of(path: Path) -> str:
     if not text.startswith("ISA") or len(text) < 106:
         raise InputError("not an X12 interchange: expected an ISA segment of 106 characters", where=path)
     elem, term = text[3], text[105]
-    for raw in text.split(term):
-        seg = raw.strip("\r\n ").split(elem)
+    segments = [raw.strip("\r\n ") for raw in text.split(term)]
+    if len(segments) > 1 and segments[1][:2] in ("GS", "ST") and segments[1][2:3] != elem:
+        raise InputError(
+            f"segment 2 ({segments[1][:2]}) does not use the element separator {elem!r} that the ISA "
+            f"declares (ISA position 4; segment terminator {term!r} after ISA16): the delimiters are "
+            "inconsistent", where=f"{path}:2")
+    for raw in segments:
+        seg = raw.split(elem)
         if seg[0] == "GS" and len(seg) > 8 and seg[8]:
             return seg[8]
         if seg[0] == "ST" and len(seg) > 3 and seg[3]:
