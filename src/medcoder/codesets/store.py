@@ -154,10 +154,20 @@ class DataStore:
     def stamp(self) -> tuple[int, int]:
         """Changes whenever the manifest is rewritten (mtime and size)."""
         try:
-            st = self.manifest_path.stat()
+            st = os.stat(self._manifest_str)
         except FileNotFoundError:
             return (0, 0)
         return (st.st_mtime_ns, st.st_size)
+
+    @property
+    def _manifest_str(self) -> str:
+        # a plain string path: stat() is called on every table open, pathlib costs more than the call
+        s: str | None = self.__dict__.get("_manifest_cached")
+        if s is None or self.__dict__.get("_manifest_root") is not self.root:
+            s = str(self.manifest_path)
+            self.__dict__["_manifest_cached"] = s
+            self.__dict__["_manifest_root"] = self.root
+        return s
 
     def tables(self, kind: str | None = None) -> list[TableInfo]:
         stamp = self.stamp()

@@ -50,13 +50,19 @@ class ScrubContext:
     kb: KnowledgeBase
     history: tuple[Claim, ...] = ()  # claims already submitted (duplicate-claim edit)
     missing: dict[str, str] = field(default_factory=dict)  # kind -> reason
+    _tables: dict[tuple[str, _dt.date], Any] = field(default_factory=dict)
 
     def table(self, kind: str, dos: _dt.date) -> Any | None:
+        key = (kind, dos)
+        if key in self._tables:
+            return self._tables[key]
         try:
-            return self.kb.open(kind, dos).reader
+            reader = self.kb.open(kind, dos).reader
         except DataError as exc:
             self.missing.setdefault(kind, exc.message)
-            return None
+            reader = None
+        self._tables[key] = reader
+        return reader
 
     def not_loaded(self, family: Family, kind: str) -> Finding:
         return Finding(

@@ -272,6 +272,16 @@ class TabularReader:
         return out[:limit]
 
     # -- notes -------------------------------------------------------------------------------
+    def _node_notes(self, node: str) -> list[tuple[str, str]]:
+        """The notes printed at one node, read once (the claim scrubber asks for the same
+        chapters and categories over and over)."""
+        cache: dict[str, list[tuple[str, str]]] = self.__dict__.setdefault("_notes_cache", {})
+        hit = cache.get(node)
+        if hit is None:
+            hit = [(t, x) for t, x in self.db.execute("SELECT type, text FROM notes WHERE node=? ORDER BY ord", (node,))]
+            cache[node] = hit
+        return hit
+
     def notes(self, code: str, *, inherited: bool = True) -> list[Note]:
         """Notes printed at the code itself, then (when ``inherited``) those of its ancestors."""
         c = normalize(code)
@@ -282,9 +292,7 @@ class TabularReader:
             is_inherited = i > 0 or own is None
             if is_inherited and not inherited:
                 break
-            for typ, text in self.db.execute(
-                "SELECT type, text FROM notes WHERE node=? ORDER BY ord", (n.code,)
-            ):
+            for typ, text in self._node_notes(n.code):
                 if is_inherited and typ not in INHERITED:
                     continue
                 out.append(Note(typ, NOTE_LABELS.get(typ, typ), text, n.code, n.kind, is_inherited))

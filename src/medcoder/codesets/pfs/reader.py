@@ -224,12 +224,15 @@ class RvuReader(_SqliteReader):
         return _rvu_row(row) if row else None
 
     def rows(self, code: str) -> list[RvuRow]:
-        """Every row for ``code``: global first, then 26, TC, 53."""
-        found = [
-            _rvu_row(r)
-            for r in self.con.execute(f"SELECT {_RVU_COLS} FROM rvu WHERE code = ?", (code.strip().upper(),))
-        ]
-        return sorted(found, key=lambda r: (_MOD_ORDER.get(r.modifier, 9), r.modifier))
+        """Every row for ``code``: global first, then 26, TC, 53 (read once per code)."""
+        c = code.strip().upper()
+        cache: dict[str, list[RvuRow]] = self.__dict__.setdefault("_rows_cache", {})
+        hit = cache.get(c)
+        if hit is None:
+            found = [_rvu_row(r) for r in self.con.execute(f"SELECT {_RVU_COLS} FROM rvu WHERE code = ?", (c,))]
+            hit = sorted(found, key=lambda r: (_MOD_ORDER.get(r.modifier, 9), r.modifier))
+            cache[c] = hit
+        return list(hit)
 
     def codes_with_status(self, status: str) -> list[str]:
         return [
