@@ -56,12 +56,12 @@ def _submitter(profile: Any) -> dict[str, Any]:
             "contact_name": str(sub.get("contact") or "Billing Office"), "contact_phone": phone}
 
 
-def _optional(module: str) -> Any:
+def _optional(module: str, name: str) -> Any:
     """A writer or pricer that an installation may lack (its dependency not installed)."""
     import importlib
 
     try:
-        return importlib.import_module(module)
+        return getattr(importlib.import_module(module), name, None)
     except ImportError:
         return None
 
@@ -134,14 +134,14 @@ def bill(
         "scrub.json": (json.dumps(report.to_dict(), indent=2) + "\n").encode("utf-8"),
     }
     priced: dict[str, Any] | None = None
-    pricing_mod = _optional("medcoder.claims.pricing")
-    if pricing_mod is not None:
-        priced = pricing_mod.price_claim(claim, kb, pricing=profile.sections.get("pricing"), payer_key=payer_key).to_dict()
+    price_claim = _optional("medcoder.claims.pricing", "price_claim")
+    if price_claim is not None:
+        priced = price_claim(claim, kb, pricing=profile.sections.get("pricing"), payer_key=payer_key).to_dict()
         files["price.json"] = (json.dumps(priced, indent=2, default=str) + "\n").encode("utf-8")
     if claim.kind == "professional":
-        pdf = _optional("medcoder.claims.writers.cms1500")
-        if pdf is not None:
-            files["claim.pdf"] = pdf.write_cms1500(claim)
+        write_cms1500 = _optional("medcoder.claims.writers.cms1500", "write_cms1500")
+        if write_cms1500 is not None:
+            files["claim.pdf"] = write_cms1500(claim)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         _write_atomic(out / name, data)
