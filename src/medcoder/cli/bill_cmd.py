@@ -97,7 +97,7 @@ def bill(
     from medcoder.cli.main import _console, _print_json
     from medcoder.codesets.kb import default_kb
     from medcoder.coding import code as code_document
-    from medcoder.errors import InputError
+    from medcoder.errors import DataError, InputError
 
     profile = load_profile(profile_path)
     patient = _patient(patient_path)
@@ -135,8 +135,13 @@ def bill(
     }
     priced: dict[str, Any] | None = None
     price_claim = _optional("medcoder.claims.pricing", "price_claim")
+    not_priced = None
     if price_claim is not None:
-        priced = price_claim(claim, kb, pricing=profile.sections.get("pricing"), payer_key=payer_key).to_dict()
+        try:
+            priced = price_claim(claim, kb, pricing=profile.sections.get("pricing"), payer_key=payer_key).to_dict()
+        except DataError as exc:  # a fee schedule table is not loaded: the claim is still written
+            not_priced = exc.message
+            priced = {"priced": False, "reason": exc.message}
         files["price.json"] = (json.dumps(priced, indent=2, default=str) + "\n").encode("utf-8")
     if claim.kind == "professional":
         write_cms1500 = _optional("medcoder.claims.writers.cms1500", "write_cms1500")
@@ -149,7 +154,7 @@ def bill(
                "lines": [{"code": ln.code or ln.revenue_code, "modifiers": ln.modifiers, "units": str(ln.units),
                           "charge": str(ln.charge)} for ln in claim.lines],
                "clean": report.clean, "errors": len(report.errors), "warnings": len(report.warnings),
-               "expected_payment": priced.get("total_allowed") if priced else None,
+               "expected_payment": priced.get("total_allowed") if priced else None, "not_priced": not_priced,
                "files": [str(out / n) for n in files]}
     if as_json:
         _print_json(summary)
@@ -164,7 +169,9 @@ def bill(
                       + f": {len(report.errors)} error(s), {len(report.warnings)} warning(s) (scrub.json)")
         for f in report.errors + report.warnings:
             console.print(f"  {f.severity} {f.rule}: {f.message}")
-        if priced:
+        if not_priced:
+            console.print(f"[yellow]not priced[/]: {not_priced}")
+        elif priced:
             console.print(f"expected payment: {summary['expected_payment']} (price.json)")
         console.print("wrote " + ", ".join(summary["files"]))
     raise typer.Exit(0 if report.clean else 1)
