@@ -43,6 +43,7 @@ def test_bill_office_injection(tabular_kb: Any, tmp_path: Path) -> None:
     assert fhir["resourceType"] == "Claim" and len(fhir["item"]) == 3
     scrub = json.loads((out / "scrub.json").read_text(encoding="utf-8"))
     assert scrub["clean"] and scrub["claim"] == summary["claim"]
+    assert (out / "claim.pdf").read_bytes().startswith(b"%PDF")  # the CMS-1500
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
