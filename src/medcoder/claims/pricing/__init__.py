@@ -103,6 +103,6 @@ def price_claim(
         out.method = "medicare-pfs"
         out.lines = medicare()
     for ln in out.lines:
-        for t, r in (ln.detail.get("releases") or {}).items():
+        for t, r in ln.releases.items():
             out.releases.setdefault(t, r)
     return out

@@ -60,7 +60,7 @@ def price_anesthesia_line(
     a = anesthesia_allowed(kb, base, line.units, line.date_of_service, locality=loc.key, modifier=mod, apm=apm,
                            code=line.code)
     out.notices.extend(a.notices)
-    out.detail = a.as_dict()
+    out.breakdown = a
     out.status, out.status_meaning = "J", "Anesthesia service: paid by base and time units"
     out.steps.append(f"base units {base} ({line.code}, anes-base-units {opened.release})")
     out.steps.append(f"time units {line.units} minutes / 15 = {a.time_units} (rounded to one decimal)")

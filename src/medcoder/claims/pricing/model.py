@@ -67,7 +67,19 @@ class LinePrice:
     setting: str | None = None  # facility | non-facility
     steps: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    detail: dict[str, Any] = field(default_factory=dict)  # the fee schedule breakdown (Allowed.as_dict)
+    # the fee schedule's own result (payment.Allowed / AnesthesiaAllowed): its full breakdown is
+    # built only when asked for (to_dict), pricing a batch does not pay for it
+    breakdown: Any = None
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        d: dict[str, Any] = self.breakdown.as_dict() if self.breakdown is not None else {}
+        return d
+
+    @property
+    def releases(self) -> dict[str, str]:
+        r: dict[str, str] = getattr(self.breakdown, "releases", None) or {}
+        return r
 
     def how(self) -> str:
         """One line for a table: the last formula step, or the reason it is not paid."""
@@ -84,8 +96,9 @@ class LinePrice:
             "global_days": {"code": self.global_days, "meaning": self.global_meaning} if self.global_days else None,
             "setting": self.setting, "steps": list(self.steps), "notices": list(self.notices),
         })
-        if self.detail:
-            out["detail"] = plain(self.detail)
+        detail = self.detail
+        if detail:
+            out["detail"] = plain(detail)
         return out
 
 

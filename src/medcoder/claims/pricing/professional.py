@@ -170,7 +170,7 @@ def price_pfs_line(
     out.status, out.status_meaning = a.status, a.status_meaning
     gd = a.indicators.get("global_days") or {}
     out.global_days, out.global_meaning = gd.get("code"), gd.get("meaning")
-    out.detail = a.as_dict()
+    out.breakdown = a
     out.notices.extend(a.notices)
     where = f"POS {pos} ({FACILITY_POS[pos]}): facility" if facility else f"POS {pos}: non-facility"
     out.steps.append(f"{where} PE RVU (CMS RVU README facility settings)")
