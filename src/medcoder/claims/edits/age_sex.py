@@ -23,6 +23,7 @@ without the patient's birth date gets an info finding: ages were not checked.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterator
 
 from medcoder.claims.edits.base import Family, Finding, ScrubContext
@@ -46,8 +47,32 @@ MCE_FIRST = _dt.date(2015, 10, 1)
 SEX_WORDS = {"M": "male", "F": "female"}
 
 
-def _mce_ok(dos: _dt.date) -> bool:
+def _period(d: _dt.date) -> tuple[int, int]:
+    """MCE releases take effect on October 1 and April 1: dates in one period share a release."""
+    return (d.year, 0 if d.month < 4 else 1 if d.month < 10 else 2)
+
+
+@functools.lru_cache(maxsize=65536)
+def _probe(period: tuple[int, int], dos: _dt.date, age: int, sex: str, code: str) -> frozenset[str]:
+    # ``dos`` is the first date seen in ``period``: the same release answers for every date in it
+    return frozenset(run_mce(dos, age, sex, "J18.9", [(code, "Y")])[1])
+
+
+def _edits(dos: _dt.date, age: int, sex: str, code: str) -> frozenset[str]:
+    """The MCE edits one diagnosis raises for a patient of this age and sex (cached per release)."""
+    return _probe(_period(dos), _first.setdefault(_period(dos), dos), age, sex, code)
+
+
+_first: dict[tuple[int, int], _dt.date] = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _mce_ok_period(period: tuple[int, int], dos: _dt.date) -> bool:
     return run_mce(dos, 40, "M", "J18.9")[0] != "INVALID_DISCHARGE_DATE"
+
+
+def _mce_ok(dos: _dt.date) -> bool:
+    return _mce_ok_period(_period(dos), _first.setdefault(_period(dos), dos))
 
 
 def _ref(version: int) -> str:
@@ -79,7 +104,7 @@ def _check(claim: Claim, ctx: ScrubContext) -> Iterator[Finding]:
                     "gestation (Z3A) belong on the mother's record only; check the code and the patient's sex",
                     diagnoses=[i], codes=[code], reference=REF_MATERNAL)
         if mce and sex in SEX_WORDS and not sex_done:
-            names = run_mce(sex_dos, age if age is not None else 40, sex, "J18.9", [(code, "Y")])[1]
+            names = _edits(sex_dos, age if age is not None else 40, sex, code)
             if "SEX_CONFLICT" in names:
                 other = SEX_WORDS["F" if sex == "M" else "M"]
                 in_force = dos <= SEX_EDIT_LAST
@@ -101,7 +126,7 @@ def _check(claim: Claim, ctx: ScrubContext) -> Iterator[Finding]:
             continue
         if not mce:
             continue
-        names = run_mce(dos, age, sex if sex in SEX_WORDS else "F", "J18.9", [(code, "Y")])[1]
+        names = _edits(dos, age, sex if sex in SEX_WORDS else "F", code)
         if "AGE_CONFLICT" in names:
             group = age_group(allowed_ages(code, dos))
             yield f("age-conflict", "warning",
