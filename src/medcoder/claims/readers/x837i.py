@@ -29,23 +29,15 @@ from medcoder.claims.model import (
     Provider,
     ServiceLine,
 )
-from medcoder.claims.readers.x837p import _date, _icd, _segments
+from medcoder.claims.readers.x837p import _FILING_KIND, _date, _icd, _segments, checked_text
 from medcoder.errors import InputError
 
 GUIDE = "005010X223A2"
-_FILING_KIND = {"MA": "medicare", "MB": "medicare", "MC": "medicaid", "CI": "commercial", "BL": "bcbs",
-                "CH": "tricare"}
 
 
 def read_837i(path: str | Path) -> list[Claim]:
-    from medcoder.claims.validate import validate_x12
-
     p = Path(path)
-    v = validate_x12(p)
-    if not v.ok:
-        shown = "; ".join(v.errors[:5]) + (f"; and {len(v.errors) - 5} more" if len(v.errors) > 5 else "")
-        raise InputError(f"the file fails its implementation guide (pyx12): {shown}", where=p)
-    text = p.read_text(encoding="ascii")
+    text = checked_text(p)
     comp = text.lstrip()[104]
     claims: list[Claim] = []
     billing: Provider | None = None

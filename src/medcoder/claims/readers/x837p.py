@@ -51,15 +51,21 @@ def _segments(text: str, where: Path) -> list[tuple[int, list[str]]]:
     return out
 
 
-def read_837p(path: str | Path) -> list[Claim]:
+def checked_text(p: Path) -> str:
+    """The file's text once pyx12 finds it valid against its implementation guide; else an
+    InputError listing the first findings (line and element). Every X12 claim reader starts here."""
     from medcoder.claims.validate import validate_x12
 
-    p = Path(path)
     v = validate_x12(p)
     if not v.ok:
         shown = "; ".join(v.errors[:5]) + (f"; and {len(v.errors) - 5} more" if len(v.errors) > 5 else "")
         raise InputError(f"the file fails its implementation guide (pyx12): {shown}", where=p)
-    text = p.read_text(encoding="ascii")
+    return p.read_text(encoding="ascii")
+
+
+def read_837p(path: str | Path) -> list[Claim]:
+    p = Path(path)
+    text = checked_text(p)
     comp = text.lstrip()[104]
     claims: list[Claim] = []
     billing: Provider | None = None
