@@ -170,9 +170,10 @@ class DataStore:
         return s
 
     def tables(self, kind: str | None = None) -> list[TableInfo]:
-        stamp = self.stamp()
-        if self._cache is None or self._cache[0] != stamp:
-            self._cache = (stamp, self._read_manifest())
+        if self._cache is None or not self.__dict__.get("_hold"):
+            stamp = self.stamp()
+            if self._cache is None or self._cache[0] != stamp:
+                self._cache = (stamp, self._read_manifest())
         out = self._cache[1]
         return [t for t in out if kind is None or t.kind == kind]
 
@@ -198,6 +199,7 @@ class DataStore:
             json.dump(body, fh, indent=2)
             fh.write("\n")
         os.replace(tmp, self.manifest_path)
+        self._cache = None  # read again, even inside a KnowledgeBase.steady() block
 
     # -- selection ---------------------------------------------------------------------------
     def select(self, kind: str, dos: _dt.date) -> Selection:

@@ -86,13 +86,14 @@ def scrub(claim: Claim, kb: KnowledgeBase, *, history: Iterable[Claim] = (),
     ctx = ScrubContext(kb, tuple(history))
     wanted = set(only) if only is not None else None
     report = ScrubReport(claim.patient_control_number, claim.kind, claim.service_from.isoformat())
-    for fam in families():
-        if wanted is not None and fam.name not in wanted:
-            continue
-        if not fam.applies(claim):
-            continue
-        report.families_run.append(fam.name)
-        report.findings.extend(fam.check(claim, ctx))
+    with kb.steady():
+        for fam in families():
+            if wanted is not None and fam.name not in wanted:
+                continue
+            if not fam.applies(claim):
+                continue
+            report.families_run.append(fam.name)
+            report.findings.extend(fam.check(claim, ctx))
     return report
 
 

@@ -10,12 +10,23 @@ subcategory and block above each code, as the Tabular prints them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from medcoder.claims.edits.base import Family, Finding, ScrubContext
 from medcoder.claims.model import Claim
 from medcoder.coders.diagnosis.rules import in_ref, refs
 
 REFERENCE = "ICD-10-CM Official Guidelines for Coding and Reporting, Section I.A.12.a (Excludes1); the Excludes1 notes of the Tabular List"
+
+
+def _excludes1(ctx: ScrubContext, reader: Any, code: str) -> list[tuple[Any, list[Any]]]:
+    """The Excludes1 notes over ``code`` with their parsed references, once per code and
+    Tabular release (``kb.memo``, cleared when the data dir changes)."""
+    memo: dict[str, list[tuple[Any, list[Any]]]] = ctx.kb.memo.setdefault(("excludes1", id(reader)), {})
+    hit = memo.get(code)
+    if hit is None:
+        hit = memo[code] = [(n, list(refs(n.text))) for n in reader.notes(code) if n.type == "excludes1"]
+    return hit
 
 
 def _check(claim: Claim, ctx: ScrubContext) -> Iterator[Finding]:
@@ -26,10 +37,8 @@ def _check(claim: Claim, ctx: ScrubContext) -> Iterator[Finding]:
     codes = [d.code for d in claim.diagnoses]
     seen: set[tuple[int, int]] = set()
     for i, code in enumerate(codes, start=1):
-        for note in reader.notes(code):
-            if note.type != "excludes1":
-                continue
-            for ref in refs(note.text):
+        for note, note_refs in _excludes1(ctx, reader, code):
+            for ref in note_refs:
                 for j, other in enumerate(codes, start=1):
                     if j == i or not in_ref(other, ref):
                         continue

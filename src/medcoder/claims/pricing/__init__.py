@@ -54,6 +54,21 @@ def price_claim(
     ``payer_key`` picks the contract (default: the claim's payer key); ``base_dir`` is where
     contract file paths are relative to (the profile's folder; default: the current folder);
     ``locality``/``zip_code`` replace the profile's (the command line's --locality/--zip)."""
+    with kb.steady():
+        return _price_claim(claim, kb, pricing=pricing, payer_key=payer_key, base_dir=base_dir,
+                            locality=locality, zip_code=zip_code)
+
+
+def _price_claim(
+    claim: Claim,
+    kb: KnowledgeBase,
+    *,
+    pricing: dict[str, Any] | None,
+    payer_key: str | None,
+    base_dir: Path | None,
+    locality: str | None,
+    zip_code: str | None,
+) -> ClaimPrice:
     from medcoder.claims.pricing.contract import load_contract, price_contract_lines
     from medcoder.claims.pricing.inpatient import is_inpatient, price_inpatient
     from medcoder.claims.pricing.professional import price_medicare_lines, resolve_locality

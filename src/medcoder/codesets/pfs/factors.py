@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -124,28 +125,45 @@ def bundled_factors() -> tuple[ConversionFactor, ...]:
 
 
 _user_cache: dict[tuple[str, int, int], tuple[ConversionFactor, ...]] = {}
+_UserKey = tuple[str, int, int] | None
+# answers of factor_for per (user file version, date, apm): the user's file is stat'ed on every
+# call (a plain-string os.stat: pricing asks once per line), the answer is computed once
+_answers: dict[tuple[_UserKey, _dt.date, bool], tuple[ConversionFactor | None, tuple[str, ...]]] = {}
+
+
+def _user_key(data_dir: Path | None) -> _UserKey:
+    if data_dir is None:
+        return None
+    path = os.path.join(os.fspath(data_dir), USER_FILE)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (path, st.st_mtime_ns, st.st_size)
+
+
+def _user_factors_at(key: _UserKey) -> tuple[ConversionFactor, ...]:
+    if key is None:
+        return ()
+    if key not in _user_cache:
+        path = key[0]
+        text = Path(path).read_text(encoding="utf-8-sig")
+        _user_cache[key] = tuple(parse_factors(text, path, path))
+    return _user_cache[key]
 
 
 def _user_factors(data_dir: Path | None) -> tuple[ConversionFactor, ...]:
-    if data_dir is None:
-        return ()
-    path = Path(data_dir) / USER_FILE
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return ()
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _user_cache:
-        text = path.read_text(encoding="utf-8-sig")
-        _user_cache[key] = tuple(parse_factors(text, str(path), str(path)))
-    return _user_cache[key]
+    return _user_factors_at(_user_key(data_dir))
+
+
+def _merged(user: tuple[ConversionFactor, ...]) -> list[ConversionFactor]:
+    replaced = {(f.year, f.kind) for f in user}
+    return [f for f in bundled_factors() if (f.year, f.kind) not in replaced] + list(user)
 
 
 def load_factors(data_dir: Path | None = None) -> list[ConversionFactor]:
     """Bundled conversion factors, with the user's file (if any) in ``data_dir`` taking precedence."""
-    user = _user_factors(data_dir)
-    replaced = {(f.year, f.kind) for f in user}
-    return [f for f in bundled_factors() if (f.year, f.kind) not in replaced] + list(user)
+    return _merged(_user_factors(data_dir))
 
 
 def factor_for(
@@ -155,8 +173,22 @@ def factor_for(
 
     Returns the factor (None when none is known for that date) and notices for the user.
     """
+    key = _user_key(data_dir)
+    memo = (key, dos, apm)
+    hit = _answers.get(memo)
+    if hit is None:
+        if len(_answers) > 4096:
+            _answers.clear()
+        factor, notes = _factor_for(dos, apm, _merged(_user_factors_at(key)))
+        hit = _answers[memo] = (factor, tuple(notes))
+    return hit[0], list(hit[1])
+
+
+def _factor_for(
+    dos: _dt.date, apm: bool, factors: list[ConversionFactor]
+) -> tuple[ConversionFactor | None, list[str]]:
     notices: list[str] = []
-    covering = [f for f in load_factors(data_dir) if f.covers(dos)]
+    covering = [f for f in factors if f.covers(dos)]
     by_kind = {f.kind: f for f in sorted(covering, key=lambda f: f.effective_from)}
     if not covering:
         return None, [

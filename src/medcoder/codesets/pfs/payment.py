@@ -236,6 +236,24 @@ def _gpci_for(
     kb: KnowledgeBase, d: _dt.date, locality: str | None, zip_code: str | None,
     releases: dict[str, str], notices: list[str],
 ) -> tuple[Gpci, LocalityUsed]:
+    """The locality's GPCIs on ``d``; asked once per (date, locality or ZIP) while the data dir is
+    unchanged (``kb.memo``): a claim's lines share them."""
+    key = ("pfs-gpci-for", d, locality, zip_code)
+    hit = kb.memo.get(key)
+    if hit is None:
+        rel: dict[str, str] = {}
+        notes: list[str] = []
+        g, where = _gpci_lookup(kb, d, locality, zip_code, rel, notes)
+        hit = kb.memo[key] = (g, where, tuple(rel.items()), tuple(notes))
+    releases.update(hit[2])
+    notices.extend(hit[3])
+    return hit[0], hit[1]
+
+
+def _gpci_lookup(
+    kb: KnowledgeBase, d: _dt.date, locality: str | None, zip_code: str | None,
+    releases: dict[str, str], notices: list[str],
+) -> tuple[Gpci, LocalityUsed]:
     opened = kb.open("pfs-gpci", d)
     gr: GpciReader = opened.reader
 
@@ -366,20 +384,22 @@ def medicare_allowed(
     gpci, where = _gpci_for(kb, d, locality, zip_code, releases, notices)
     row_mod = mod if mod in ("26", "TC", "53") else ""
     row = next((r for r in rows if r.modifier == row_mod), None)
-    base = Allowed(
+    # one Allowed is built at the end of each path (dataclasses.replace per step costs more than
+    # the arithmetic: pricing asks this for every line)
+    base: dict[str, Any] = dict(
         code=c, date_of_service=d, modifier=mod, facility=facility, apm=apm, year=d.year,
         pe_setting="facility" if facility else "non-facility", locality=where, releases=releases,
         notices=notices,
     )
     if row is None:
         ref = rows[0]
-        return replace(
-            base, status=ref.status, status_meaning=ref.status_meaning, indicators=ref.indicators(),
+        return Allowed(
+            **base, status=ref.status, status_meaning=ref.status_meaning, indicators=ref.indicators(),
             reason=_missing_row_reason(c, row_mod, rows),
         )
     pe = row.f_pe_rvu if facility else row.nf_pe_rvu
     wg, basis = gpci.work
-    info = replace(
+    info: dict[str, Any] = dict(
         base, status=row.status, status_meaning=row.status_meaning, rvu_row_modifier=row.modifier or None,
         rvus={"work": row.work_rvu, "pe": pe, "mp": row.mp_rvu},
         gpcis={"work": wg, "pe": gpci.pe, "mp": gpci.mp}, work_gpci_basis=basis,
@@ -387,14 +407,14 @@ def medicare_allowed(
     )
     if not row.paid_under_fee_schedule:
         extra = f"; {L.NOT_USED_FOR_PAYMENT}" if (row.work_rvu or pe or row.mp_rvu) else ""
-        return replace(
-            info,
+        return Allowed(
+            **info,
             reason=f"status {row.status}: {row.status_meaning}; no separate fee schedule amount{extra}",
         )
     if not (row.work_rvu or pe or row.mp_rvu):
-        return replace(
-            info,
-            reason=f"status {row.status}: {row.status_meaning}; the file has no {info.pe_setting} RVUs "
+        return Allowed(
+            **info,
+            reason=f"status {row.status}: {row.status_meaning}; the file has no {info['pe_setting']} RVUs "
             "for it, so there is no fee schedule amount to compute",
         )
     if row.status == "R":
@@ -426,7 +446,7 @@ def medicare_allowed(
             adjustments.append(f"OPPS imaging cap (DRA 2005 section 5102(b)): {fee} capped at {opps}")
             fee = opps
     pct, text, not_paid = _modifier_adjustment(mod, row, notices)
-    out = replace(
+    out: dict[str, Any] = dict(
         info, fee_schedule_amount=fee, unrounded=raw, formula=formula, opps_cap=opps_cap,
         conversion_factor=cf,
         conversion_factor_kind=factor.kind if factor else "rvu-file",
@@ -434,11 +454,11 @@ def medicare_allowed(
         conversion_factor_source=factor.source if factor else opened.release,
     )
     if not_paid is not None or pct is None:
-        return replace(out, adjustments=adjustments, reason=not_paid)
+        return Allowed(**out, adjustments=adjustments, reason=not_paid)
     amount = cents(fee * pct)
     if text:
         adjustments.append(f"{text}: {fee} -> {amount}")
-    return replace(out, amount=amount, adjustments=adjustments)
+    return Allowed(**out, amount=amount, adjustments=adjustments)
 
 
 # -- anesthesia ---------------------------------------------------------------------------------------

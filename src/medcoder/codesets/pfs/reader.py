@@ -331,11 +331,14 @@ class GpciReader(_SqliteReader):
     """GPCIs by MAC and locality (``pfs-gpci``)."""
 
     def get(self, mac: str, locality: str) -> Gpci | None:
-        r = self.con.execute(
-            f"SELECT {_GPCI_COLS} FROM gpci WHERE mac = ? AND locality = ?",
-            (mac.strip().zfill(5), locality.strip().zfill(2)),
-        ).fetchone()
-        return _gpci(r) if r else None
+        key = (mac.strip().zfill(5), locality.strip().zfill(2))
+        memo: dict[tuple[str, str], Gpci | None] = self.__dict__.setdefault("_memo", {})
+        if key not in memo:  # about 110 localities: every claim's locality is asked for again
+            r = self.con.execute(
+                f"SELECT {_GPCI_COLS} FROM gpci WHERE mac = ? AND locality = ?", key
+            ).fetchone()
+            memo[key] = _gpci(r) if r else None
+        return memo[key]
 
     def all(self) -> list[Gpci]:
         return [_gpci(r) for r in self.con.execute(f"SELECT {_GPCI_COLS} FROM gpci ORDER BY state, mac, locality")]
@@ -535,6 +538,15 @@ class ZipReader(_SqliteReader):
 
     def get(self, zip_code: str) -> ZipLocality | None:
         z = zip_code.strip()[:5]
+        memo: dict[str, ZipLocality | None] = self.__dict__.setdefault("_memo", {})
+        if z in memo:  # a practice bills from a few ZIP codes: remembered (bounded)
+            return memo[z]
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[z] = found = self._get(z)
+        return found
+
+    def _get(self, z: str) -> ZipLocality | None:
         r = self.con.execute(
             "SELECT zip, state, carrier, locality, rural, lab_cb_locality, rural2, plus_four, part_b_payment "
             "FROM zip WHERE zip = ?",
