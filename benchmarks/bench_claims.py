@@ -162,13 +162,13 @@ def _write(r: dict[str, Any]) -> None:
     price = (f"{r['price_per_s']:,} claims/s ({r['price_refused']} refused with an error)" if "price_per_s" in r
              else r["price"])
     both = f"{r['scrub_price_per_s']:,} claims/s" if "scrub_price_per_s" in r else "not measured"
+    tables = (", " + ", ".join(r["tables"])) if r["tables"] else " (no ../shared: the fee schedule was not loaded)"
     section = f"""{start}
 ## Claims (issue #6): `python benchmarks/bench_claims.py --write`
 
 Measured {r['date']} on {r['machine']}; one process, one core. {r['claims']:,} generated professional
 claims ({r['lines']:,} lines; invented parties, real code numbers, diagnoses with headers, deleted
-codes and Excludes1 pairs), every edit family in force; tables: ICD-10-CM tabular (bundled)
-{', ' + ', '.join(r['tables']) if r['tables'] else '(no ../shared: the fee schedule was not loaded)'}.
+codes and Excludes1 pairs), every edit family in force; tables: ICD-10-CM tabular (bundled){tables}.
 
 | measure | result | target |
 |---|---|---|
@@ -179,6 +179,12 @@ codes and Excludes1 pairs), every edit family in force; tables: ICD-10-CM tabula
 | build the 837P text (`write_837p`) | {r['write_per_s']:,} claims/s ({r['written']} claims) | |
 | pyx12 validation, one claim per file (`validate_x12`) | {r['validate_per_s']} files/s ({r['valid']}/{r['validated']} valid) | measured separately |
 | peak RSS | {r['rss_mb']} MB | |
+
+What it took to pass the target (2026-12-03; scrub + price was 509 claims/s before): the
+knowledge base looks at the data dir's manifest once per claim (`kb.steady()`) instead of at every
+table open, remembers kinds that are not loaded, asks a locality's GPCIs and the conversion
+factor once per date, parses each code's Excludes1 notes once, and builds one fee-schedule answer
+per line instead of copying it step by step (profile: `cProfile` over the same 2,000 claims).
 
 {end}"""
     if start in text:
