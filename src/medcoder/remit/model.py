@@ -167,7 +167,8 @@ class Denial:
     line: int | None  # 1-based index into ClaimPayment.lines; None = claim level
     code: str | None  # the line's procedure code (None at claim level)
     category: str  # missing-info | coding-bundling | medical-necessity | modifier | authorization |
-    # eligibility | timely-filing | duplicate | non-covered | contractual | other
+    # eligibility | timely-filing | duplicate | non-covered | contractual | other |
+    # patient-responsibility (not a denial: only with classify(include_patient=True))
     category_label: str  # "Coding / bundling (NCCI)" …
     group: str  # CAS group of the deciding adjustment (CO, PR, OA, PI)
     carcs: tuple[str, ...]  # the CARCs that decided it (first = deciding one)
