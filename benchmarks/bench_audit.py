@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import machine, put_section
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,7 +39,6 @@ SCRUBBER = REPO / "tests" / "fixtures" / "ncci" / "scrubber"
 
 
 def bench(copies: int) -> dict[str, Any]:
-    from bench_claims import _machine
     from universe import write_universe
 
     from medcoder.audit.inputs import read_billed_claims, read_documentation, read_members
@@ -79,7 +81,7 @@ def bench(copies: int) -> dict[str, Any]:
                     sample_size=min(30, n), seed=20261203)
     book_s = time.perf_counter() - t0
     r = {
-        "date": dt.date.today().isoformat(), "machine": _machine(), "claims": n, "fees": fees,
+        "date": dt.date.today().isoformat(), "machine": machine(), "claims": n, "fees": fees,
         "findings": findings, "warm_s": round(warm_s, 2), "review_per_s": round(n / review_s, 1),
         "run_per_s": round(n / run_s, 1), "sample_book_s": round(book_s, 2), "sampled": len(res.reviews),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -89,8 +91,6 @@ def bench(copies: int) -> dict[str, Any]:
 
 
 def _write(r: dict[str, Any]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     start, end = "<!-- audit:start -->", "<!-- audit:end -->"
     tables = ("ICD-10-CM tabular (bundled), the scrubber's NCCI PTP and MUE fixtures, the CY2025 physician fee "
               "schedule (Manhattan)" if r["fees"] else
@@ -111,11 +111,7 @@ undocumented …), each with its note; tables: {tables}.
 | peak RSS | {r['rss_mb']} MB | |
 
 {end}"""
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    put_section(start, end, section)
 
 
 def main() -> None:

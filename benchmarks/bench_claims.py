@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import resource
 import sys
@@ -23,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import machine, put_section
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -32,18 +33,6 @@ DIAGNOSES = ["E11.9", "I10", "E11.22", "N18.3", "J45.909", "M54.50", "R05.9", "Z
 LINES = [("99213", []), ("99214", ["25"]), ("96372", []), ("J1885", []), ("71046", ["26"]), ("93000", []),
          ("82947", []), ("20610", ["RT"]), ("97110", ["GP"]), ("90471", []), ("36415", []), ("11042", ["59"]),
          ("99203", []), ("93010", []), ("73610", ["LT"])]
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def _claims(n: int, seed: int = 6) -> list[Any]:
@@ -104,7 +93,7 @@ def bench(n: int) -> dict[str, Any]:
         findings += len(scrub(c, kb).findings)
     scrub_s = time.perf_counter() - t0
     r: dict[str, Any] = {
-        "date": dt.date.today().isoformat(), "machine": _machine(), "claims": n, "lines": lines,
+        "date": dt.date.today().isoformat(), "machine": machine(), "claims": n, "lines": lines,
         "tables": tables, "findings": findings, "scrub_per_s": round(n / scrub_s), "warm_s": round(warm_s, 2),
     }
     try:
@@ -156,8 +145,6 @@ def _x12(claims: list[Any]) -> dict[str, Any]:
 
 
 def _write(r: dict[str, Any]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     start, end = "<!-- claims:start -->", "<!-- claims:end -->"
     price = (f"{r['price_per_s']:,} claims/s ({r['price_refused']} refused with an error)" if "price_per_s" in r
              else r["price"])
@@ -187,11 +174,7 @@ factor once per date, parses each code's Excludes1 notes once, and builds one fe
 per line instead of copying it step by step (profile: `cProfile` over the same 2,000 claims).
 
 {end}"""
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    put_section(start, end, section)
 
 
 def main() -> None:

@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import put_section
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -133,8 +136,6 @@ def main() -> None:
 
 
 def _write(r: dict[str, object]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
     start, end = "<!-- codesets:start -->", "<!-- codesets:end -->"
     section = f"""{start}
 ## Code sets (issue #3): `python benchmarks/bench_codesets.py --write`
@@ -155,11 +156,7 @@ Measured {r['date']} on {r['machine']}.
 | reference, same run: `simple-icd-10-cm` `is_valid_item`+`is_leaf` calls/s | {r['reference_simple_icd_10_cm_valid_leaf_per_s']:,} | |
 
 {end}"""
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    put_section(start, end, section)
 
 
 if __name__ == "__main__":

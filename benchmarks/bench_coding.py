@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import machine, put_section
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "codiesp"
@@ -28,18 +29,6 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "codiesp"
 
 def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def bench_medcoder(texts: list[str]) -> dict[str, Any]:
@@ -132,7 +121,7 @@ def main() -> None:
     size = sum(len(t) for t in texts) / max(1, len(texts))
     res: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
-        "machine": _machine(),
+        "machine": machine(),
         "mean_note_chars": round(size),
         "medcoder": bench_medcoder(texts),
     }
@@ -179,8 +168,6 @@ def _medspacy_reference(texts: list[str]) -> dict[str, Any]:
 
 
 def _write(r: dict[str, Any]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
     start, end = "<!-- coding:start -->", "<!-- coding:end -->"
     m = r["medcoder"]
     ref = r.get("medspacy_context") or {}
@@ -210,11 +197,7 @@ sections, sentences, matching, context, completion, result objects). Alphabetic 
 {ref_line}
 
 {end}"""
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    put_section(start, end, section)
 
 
 if __name__ == "__main__":

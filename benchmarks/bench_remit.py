@@ -30,6 +30,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import machine, put_section
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -85,8 +88,6 @@ def _files(n: int, seed: int = 7) -> tuple[list[str], int]:
 
 
 def bench(n: int) -> dict[str, Any]:
-    from bench_claims import _machine
-
     from medcoder.codesets.kb import KnowledgeBase
     from medcoder.codesets.store import DataStore
     from medcoder.remit.denials import classify
@@ -125,7 +126,7 @@ def bench(n: int) -> dict[str, Any]:
     pyx12_s = time.perf_counter() - t0
     per_file = sum(1 for _ in read_835_text(one, validate=False) for _ in _.claims)
     return {
-        "date": dt.date.today().isoformat(), "machine": _machine(), "claims": claims, "files": len(texts),
+        "date": dt.date.today().isoformat(), "machine": machine(), "claims": claims, "files": len(texts),
         "lines": sum(len(c.lines) for r in rems for c in r.claims), "lists": lists,
         "parse_per_s": round(claims / parse_s), "parse_explain_per_s": round(claims / full_s),
         "denials": denials, "report_per_s": round(claims / report_s),
@@ -136,8 +137,6 @@ def bench(n: int) -> dict[str, Any]:
 
 
 def _write(r: dict[str, Any]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     start, end = "<!-- remit:start -->", "<!-- remit:end -->"
     lists = ("the CARC, RARC, group, claim status and PLB lists from ../shared/data/carc_rarc" if r["lists"] else
              "no code lists (../shared absent): explanations say 'not loaded', not comparable")
@@ -157,11 +156,7 @@ claims ({r['lines']:,} service lines; paid, partly denied, denied and reversed, 
 | peak RSS | {r['rss_mb']} MB | |
 
 {end}"""
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    put_section(start, end, section)
 
 
 def main() -> None:

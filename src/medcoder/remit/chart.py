@@ -12,12 +12,11 @@ A report with no denial draws a single panel saying "no denials".
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medcoder.errors import InputError
+from medcoder.fileio import write_atomic as _write_atomic
 
 if TYPE_CHECKING:
     from medcoder.remit.report import DenialReport
@@ -33,19 +32,6 @@ FORMATS = {".png": "png", ".svg": "svg"}
 def chart_size(categories: int) -> tuple[float, float]:
     """Figure size in inches for ``categories`` bars (the PNG is this × :data:`DPI` pixels)."""
     return (WIDTH_IN, 2.0 + 0.5 * max(categories, 2))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_chart(report: DenialReport, path: Path) -> Path:

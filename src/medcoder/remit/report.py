@@ -48,8 +48,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
@@ -57,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medcoder.errors import InputError
+from medcoder.fileio import write_atomic as _write_atomic
 from medcoder.remit.chart import write_chart
 from medcoder.remit.model import ZERO, ClaimPayment, Denial, Remittance
 
@@ -583,19 +582,6 @@ def _csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     for r in rows:
         w.writerow([_cell(v) for v in r])
     return buf.getvalue().encode("utf-8")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _out_dir(out_dir: Path) -> Path:

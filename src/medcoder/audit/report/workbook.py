@@ -47,8 +47,6 @@ optional (a missing dict puts "not done" in its section):
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,6 +55,7 @@ from typing import Any
 
 from medcoder.audit.model import ZERO, AuditClaim, ClaimReview
 from medcoder.errors import InputError
+from medcoder.fileio import write_atomic as _write_atomic
 
 NOT_DONE = "not done"
 NO_FINDINGS = "no findings"
@@ -531,28 +530,10 @@ def check_folder(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file in ``path``'s folder, fsync, then rename it over ``path``
-    (a reader never sees half a file; a failure leaves no temporary file behind). The file gets
-    the mode of the one it replaces, or 0644 (``mkstemp`` makes it 0600: a workbook is meant to
-    be shared)."""
+    """Write ``data`` over ``path`` atomically (``medcoder.fileio``), in a folder that exists."""
     path = Path(path)
     check_folder(path)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return _write_atomic(path, data)
 
 
 __all__ = [

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from medcoder.claims.model import Address, Claim, Provider, ServiceLine
 from medcoder.errors import InputError
+from medcoder.fileio import write_atomic as _write_atomic
 
 PAGE_WIDTH, PAGE_HEIGHT = letter  # 612 x 792 points (8.5 x 11 inch)
 CPI = 10  # characters per inch
@@ -442,14 +441,3 @@ def write_cms1500(
     return data
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

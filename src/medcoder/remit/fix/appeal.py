@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 
 from medcoder.claims.model import Claim
 from medcoder.errors import InputError
+from medcoder.fileio import write_atomic
 from medcoder.remit.match import match_lines
 from medcoder.remit.model import ZERO, ClaimPayment, Denial
 
@@ -237,16 +236,7 @@ def appeal_pdf(markdown: str, path: Path) -> Path:
                             bottomMargin=0.8 * inch, title="Request for reconsideration", creator="medcoder",
                             invariant=1)
     doc.build(flow)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, buf.getvalue())
     return path
 
 
