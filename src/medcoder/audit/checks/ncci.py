@@ -21,7 +21,8 @@ from typing import Any
 from medcoder.audit.checks import CheckContext, PtpPair, billed_text, line_date
 from medcoder.audit.model import AuditClaim, AuditLine, Finding
 from medcoder.audit.quantify import whole_line
-from medcoder.claims.edits.ncci_ptp import ANATOMIC, BYPASS, INPATIENT_BILLS
+from medcoder.claims.edits.ncci_ptp import INPATIENT_BILLS
+from medcoder.claims.edits.ncci_ptp import bypass_modifier as _bypass
 
 POLICY = "NCCI Policy Manual for Medicare Services Ch. I §E (modifiers and modifier indicators)"
 
@@ -35,15 +36,8 @@ def ptp_kind(claim: AuditClaim) -> str | None:
 
 
 def bypass_modifier(a: AuditLine, b: AuditLine) -> str | None:
-    """As the scrubber's ``bypass_modifier``, on audit lines."""
-    for m in (*b.modifiers, *a.modifiers):
-        if m in BYPASS:
-            return m
-    sa = {m for m in a.modifiers if m in ANATOMIC}
-    sb = {m for m in b.modifiers if m in ANATOMIC}
-    if (sa or sb) and sa != sb:
-        return " / ".join(sorted(sa | sb))
-    return None
+    """The scrubber's ``bypass_modifier``, on audit lines (anatomic modifiers shown bare)."""
+    return _bypass(a, b, explain=False)
 
 
 def pairs(claim: AuditClaim, ctx: CheckContext) -> list[PtpPair]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from medcoder.claims.edits.base import Family, Finding, ScrubContext
 from medcoder.claims.model import Claim, ServiceLine
@@ -49,15 +49,21 @@ def setting(claim: Claim) -> str | None:
     return "hospital"
 
 
-def bypass_modifier(a: ServiceLine, b: ServiceLine) -> str | None:
-    """The NCCI-associated modifier that makes the two lines distinct services, or None."""
+class _Modified(Protocol):
+    modifiers: list[str]
+
+
+def bypass_modifier(a: _Modified, b: _Modified, *, explain: bool = True) -> str | None:
+    """The NCCI-associated modifier that makes the two lines distinct services, or None.
+    Any line with ``modifiers`` (a claim's ServiceLine, an audit's AuditLine); ``explain`` adds
+    "(different anatomic sites)" after anatomic modifiers."""
     for m in (*b.modifiers, *a.modifiers):
         if m in BYPASS:
             return m
     sa = {m for m in a.modifiers if m in ANATOMIC}
     sb = {m for m in b.modifiers if m in ANATOMIC}
     if (sa or sb) and sa != sb:
-        return " / ".join(sorted(sa | sb)) + " (different anatomic sites)"
+        return " / ".join(sorted(sa | sb)) + (" (different anatomic sites)" if explain else "")
     return None
 
 
