@@ -24,6 +24,7 @@ import csv
 import hashlib
 import json
 import logging
+import os
 import pickle
 import re
 from collections import Counter
@@ -356,10 +357,14 @@ def build(kb: Any, dos: Any, cache_dir: Path | None = None) -> TermDictionary:
         if cache:
             try:
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_suffix(".tmp")
-                with tmp.open("wb") as fh:
-                    pickle.dump(base, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                tmp.replace(cache)
+                # a name of this process's own: batch workers may build the same cache at once
+                tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+                try:
+                    with tmp.open("wb") as fh:
+                        pickle.dump(base, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    tmp.replace(cache)
+                finally:
+                    tmp.unlink(missing_ok=True)
             except OSError as exc:  # a read-only data dir still codes, just slower
                 log.warning("could not cache the term dictionary: %s", exc)
     return base
