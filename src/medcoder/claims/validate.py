@@ -70,6 +70,11 @@ def validate_x12(path: str | Path) -> X12Validation:
         # a broken envelope (bad delimiters, short ISA) stops pyx12 with an exception
         handler.messages.append(f"{type(exc).__name__}: {exc}")
         ok = False
+    except (AttributeError, KeyError, TypeError):
+        # pyx12 fails on its own state when the envelope is out of order (ST before GS …)
+        handler.messages.append("pyx12 could not follow the envelope: segments out of order (expected ISA, GS, "
+                                "ST … SE, GE, IEA)")
+        ok = False
     finally:
         logger.removeHandler(handler)
         logger.propagate, logger.level = old_propagate, old_level

@@ -224,6 +224,11 @@ def pyx12_findings(text: str) -> list[str]:
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, pyx12.errors.GSError, ValueError, IndexError) as exc:
         handler.messages.append(f"{type(exc).__name__}: {exc}")
         ok = False
+    except (AttributeError, KeyError, TypeError):
+        # pyx12 fails on its own state when the envelope is out of order (ST before GS …)
+        handler.messages.append("pyx12 could not follow the envelope: segments out of order (expected ISA, GS, "
+                                "ST … SE, GE, IEA)")
+        ok = False
     finally:
         logger.removeHandler(handler)
         logger.propagate, logger.level = old_propagate, old_level
