@@ -40,10 +40,6 @@ class _Collect(logging.Handler):
 
 def validate_x12(path: str | Path) -> X12Validation:
     """Validate one X12 file; an unreadable file is an InputError, an invalid one is not."""
-    import pyx12.errors
-    import pyx12.params
-    import pyx12.x12n_document
-
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -57,15 +53,28 @@ def validate_x12(path: str | Path) -> X12Validation:
         raw.decode("ascii")
     except UnicodeDecodeError as exc:
         return X12Validation(str(p), False, [f"byte {exc.start}: non-ASCII character; X12 5010 uses the basic/extended character set"])
+    ack = io.StringIO()
+    ok, messages = run_pyx12(str(p), ack)
+    errors = [_plain(m) for m in messages]
+    return X12Validation(str(p), ok and not errors, errors, ack.getvalue())
+
+
+def run_pyx12(source: str | io.StringIO, ack: io.StringIO | None) -> tuple[bool, list[str]]:
+    """Run pyx12 on a file name or a text buffer (``ack``: where its 999 goes, None for none);
+    (valid, pyx12's messages). pyx12's logging is captured here and kept out of the user's logs
+    (its messages quote segment contents); its exceptions on a broken envelope become messages."""
+    import pyx12.errors
+    import pyx12.params
+    import pyx12.x12n_document
+
     handler = _Collect()
     logger = logging.getLogger("pyx12")
     old_propagate, old_level = logger.propagate, logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.ERROR)
-    logger.propagate = False  # pyx12's messages quote segment contents: kept out of the user's logs
-    ack = io.StringIO()
+    logger.propagate = False
     try:
-        ok = bool(pyx12.x12n_document.x12n_document(pyx12.params.params(), str(p), ack, None))
+        ok = bool(pyx12.x12n_document.x12n_document(pyx12.params.params(), source, ack, None))
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, pyx12.errors.GSError, ValueError, IndexError) as exc:
         # a broken envelope (bad delimiters, short ISA) stops pyx12 with an exception
         handler.messages.append(f"{type(exc).__name__}: {exc}")
@@ -78,8 +87,7 @@ def validate_x12(path: str | Path) -> X12Validation:
     finally:
         logger.removeHandler(handler)
         logger.propagate, logger.level = old_propagate, old_level
-    errors = [_plain(m) for m in handler.messages]
-    return X12Validation(str(p), ok and not errors, errors, ack.getvalue())
+    return ok, handler.messages
 
 
 def _plain(message: str) -> str:

@@ -21,7 +21,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from medcoder.errors import InputError
 
@@ -34,6 +34,8 @@ from .model import (
     ServicePayment,
     to_dict,
 )
+
+_T = TypeVar("_T")
 
 __all__ = [
     "adjustment_from_value",
@@ -217,12 +219,17 @@ def _adjustment(ctx: _Ctx, path: str, v: Any) -> Adjustment:
     )
 
 
-def _adjustments(ctx: _Ctx, path: str, v: Any) -> list[Adjustment]:
+def _list_of(ctx: _Ctx, path: str, v: Any, what: str, item: Callable[[_Ctx, str, Any], _T]) -> list[_T]:
+    """A list field (absent = empty), each item read by ``item`` at ``path[i]``."""
     if v is None:
         return []
     if not isinstance(v, list):
-        raise ctx.fail(path, f"expected a list of adjustments, got {_shown(v)}")
-    return [_adjustment(ctx, f"{path}[{i}]", x) for i, x in enumerate(v)]
+        raise ctx.fail(path, f"expected a list of {what}, got {_shown(v)}")
+    return [item(ctx, f"{path}[{i}]", x) for i, x in enumerate(v)]
+
+
+def _adjustments(ctx: _Ctx, path: str, v: Any) -> list[Adjustment]:
+    return _list_of(ctx, path, v, "adjustments", _adjustment)
 
 
 _LINE: dict[str, _Conv] = {
@@ -255,11 +262,7 @@ def _line(ctx: _Ctx, path: str, v: Any) -> ServicePayment:
 
 
 def _lines(ctx: _Ctx, path: str, v: Any) -> list[ServicePayment]:
-    if v is None:
-        return []
-    if not isinstance(v, list):
-        raise ctx.fail(path, f"expected a list of service lines, got {_shown(v)}")
-    return [_line(ctx, f"{path}[{i}]", x) for i, x in enumerate(v)]
+    return _list_of(ctx, path, v, "service lines", _line)
 
 
 _CLAIM: dict[str, _Conv] = {
@@ -331,26 +334,19 @@ _PLB: dict[str, _Conv] = {
 }
 
 
+def _plb(ctx: _Ctx, path: str, v: Any) -> ProviderAdjustment:
+    f = _fields(ctx, path, v, _PLB, ("provider_id", "reason", "amount"))
+    f.setdefault("fiscal_period_end", None)
+    f.setdefault("reference", None)
+    return ProviderAdjustment(**f)
+
+
 def _plbs(ctx: _Ctx, path: str, v: Any) -> list[ProviderAdjustment]:
-    if v is None:
-        return []
-    if not isinstance(v, list):
-        raise ctx.fail(path, f"expected a list of provider adjustments, got {_shown(v)}")
-    out = []
-    for i, x in enumerate(v):
-        f = _fields(ctx, f"{path}[{i}]", x, _PLB, ("provider_id", "reason", "amount"))
-        f.setdefault("fiscal_period_end", None)
-        f.setdefault("reference", None)
-        out.append(ProviderAdjustment(**f))
-    return out
+    return _list_of(ctx, path, v, "provider adjustments", _plb)
 
 
 def _claims(ctx: _Ctx, path: str, v: Any) -> list[ClaimPayment]:
-    if v is None:
-        return []
-    if not isinstance(v, list):
-        raise ctx.fail(path, f"expected a list of claims, got {_shown(v)}")
-    return [_claim(ctx, f"{path}[{i}]", x) for i, x in enumerate(v)]
+    return _list_of(ctx, path, v, "claims", _claim)
 
 
 _REMIT: dict[str, _Conv] = {

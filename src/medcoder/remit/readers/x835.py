@@ -76,7 +76,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -205,35 +204,13 @@ def pyx12_findings(text: str) -> list[str]:
     """pyx12's findings for an 835 text against 005010X221A1 (empty when valid). pyx12 runs
     without building a 999: it cannot build one for an 835 (ST03 is not used in X221A1). Its
     "Loop FOOTER exceeded max count" for a second PLB is dropped: PLB repeats (max use >1)."""
-    import pyx12.errors
-    import pyx12.params
-    import pyx12.x12n_document
-
-    from medcoder.claims.validate import _Collect, _plain
+    from medcoder.claims.validate import _plain, run_pyx12
 
     if not text.lstrip().startswith("ISA"):
         return ["no ISA/GS envelope: pyx12 cannot check a bare ST…SE transaction"]
-    handler = _Collect()
-    logger = logging.getLogger("pyx12")
-    old_propagate, old_level = logger.propagate, logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.ERROR)
-    logger.propagate = False  # pyx12 quotes segment contents: kept out of the user's logs
-    try:
-        ok = bool(pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(text), None, None))
-    except (pyx12.errors.X12Error, pyx12.errors.EngineError, pyx12.errors.GSError, ValueError, IndexError) as exc:
-        handler.messages.append(f"{type(exc).__name__}: {exc}")
-        ok = False
-    except (AttributeError, KeyError, TypeError):
-        # pyx12 fails on its own state when the envelope is out of order (ST before GS …)
-        handler.messages.append("pyx12 could not follow the envelope: segments out of order (expected ISA, GS, "
-                                "ST … SE, GE, IEA)")
-        ok = False
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate, logger.level = old_propagate, old_level
-    found = [_plain(m) for m in handler.messages if _PYX12_FALSE not in m]
-    if not ok and not handler.messages:
+    ok, messages = run_pyx12(io.StringIO(text), None)
+    found = [_plain(m) for m in messages if _PYX12_FALSE not in m]
+    if not ok and not messages:
         found = ["pyx12 rejected the file without a message"]
     return found
 
