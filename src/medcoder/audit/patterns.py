@@ -4,13 +4,13 @@ CMS Program Integrity Manual (Pub. 100-08) Ch. 2 (data analysis to target medica
 uses comparative billing data of this kind to choose whom to review; an unusual distribution is
 a reason to look at the records, not evidence that any claim is wrong.
 
-Families (E/M code ranges, CPT numbers only; lowest level first):
+Families (E/M code ranges, CPT numbers only, with medcoder's own short labels; lowest level first):
 
-    office-new            99202-99205   office or other outpatient, new patient
-    office-established    99211-99215   office or other outpatient, established patient
-    hospital-initial      99221-99223   initial hospital inpatient or observation care
-    hospital-subsequent   99231-99233   subsequent hospital inpatient or observation care
-    emergency             99281-99285   emergency department visit
+    office-new            99202-99205   office visits, new patient
+    office-established    99211-99215   office visits, established patient
+    hospital-initial      99221-99223   hospital stay, first day
+    hospital-subsequent   99231-99233   hospital stay, later days
+    emergency             99281-99285   emergency department
 
 The rule (one rule, ``RULE``), per family:
 
