@@ -34,14 +34,7 @@ def claim_price(
 
     if locality is not None and zip_code is not None:
         raise InputError("give --locality or --zip, not both", where="--zip")
-    pricing: dict[str, Any] | None = None
-    base_dir: Path | None = None
-    if profile is not None:
-        from medcoder.claims.profile import load_profile
-
-        prof = load_profile(profile)
-        pricing = prof.sections.get("pricing")
-        base_dir = profile.resolve().parent
+    pricing, base_dir = pricing_section(profile)
     kb = default_kb()
     results: list[tuple[Path, Any]] = []
     for f in files:
@@ -52,6 +45,16 @@ def claim_price(
         _print_json([{"file": str(f), **p.to_dict()} for f, p in results])
         return
     _render(_console(), results)
+
+
+def pricing_section(profile: Path | None) -> tuple[dict[str, Any] | None, Path | None]:
+    """The profile's ``pricing`` section and the folder its contract paths are relative to
+    (None, None without a profile)."""
+    if profile is None:
+        return None, None
+    from medcoder.claims.profile import load_profile
+
+    return load_profile(profile).sections.get("pricing"), profile.resolve().parent
 
 
 def _render(console: Any, results: list[tuple[Path, Any]]) -> None:

@@ -204,17 +204,11 @@ def remit_match(
 
 def _prices(claims: list[Any], profile: Path | None) -> tuple[dict[str, Any], list[str]]:
     from medcoder.claims.pricing import price_claim
+    from medcoder.cli.claim_price import pricing_section
     from medcoder.codesets.kb import default_kb
     from medcoder.errors import MedcoderError
 
-    pricing: dict[str, Any] | None = None
-    base_dir: Path | None = None
-    if profile is not None:
-        from medcoder.claims.profile import load_profile
-
-        prof = load_profile(profile)
-        pricing = prof.sections.get("pricing")
-        base_dir = profile.resolve().parent
+    pricing, base_dir = pricing_section(profile)
     kb = default_kb()
     out: dict[str, Any] = {}
     notes: list[str] = []
