@@ -10,6 +10,10 @@ tree, the term dictionary) first, so both timed runs start from the same state; 
 includes starting its workers and loading the coder in each (what a user waits for).
 
 - notes/s for 1 and 2 workers, and the scaling ratio (2 workers / 1 worker);
+- the Ray engine (when Ray is installed): ``--engine ray --workers 2`` on the same notes in the
+  same run, its own local Ray instance started and stopped inside the timed run, its rate and
+  ratio to ``--engine local --workers 2``, whether its output is identical, and the start-up of
+  a bare local Ray instance (``ray.init(num_cpus=2)``, median of 3);
 - cold start: ``python -m medcoder.cli code NOTE --format json`` in a fresh process, wall clock
   (target < 1.5 s), median of 3;
 - peak RSS of a worker (``ru_maxrss`` of the children; target < 1 GB).
@@ -66,6 +70,7 @@ def bench(folder: Path, limit: int, repeat: int) -> dict[str, Any]:
     r["scaling"] = round(r["w2_per_s"] / r["w1_per_s"], 2)
     same = (tmp / "out-1.jsonl").read_bytes() == (tmp / "out-2.jsonl").read_bytes()
     r["identical"] = same
+    r.update(bench_ray(notes, tmp, r["w2_per_s"]))
     r["worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     r["parent_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     cold = []
@@ -80,8 +85,41 @@ def bench(folder: Path, limit: int, repeat: int) -> dict[str, Any]:
     return r
 
 
+def bench_ray(notes: Path, tmp: Path, local_w2: float) -> dict[str, Any]:
+    """The Ray engine with 2 workers on the same notes (empty when Ray is not installed)."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        print("Ray is not installed (pip install 'medcoder[ray]'): Ray overhead not measured")
+        return {}
+    from medcoder.batch import run_batch
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    starts = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        starts.append(time.perf_counter() - t0)
+        ray.shutdown()
+    t0 = time.perf_counter()
+    s = run_batch(notes, tmp / "out-ray.jsonl", workers=2, engine="ray")
+    secs = time.perf_counter() - t0
+    rate = round(s.done / secs, 1)
+    return {"ray_startup_s": round(statistics.median(starts), 2), "ray_w2_per_s": rate,
+            "ray_w2_errors": s.errors, "ray_vs_local_w2": round(rate / local_w2, 2),
+            "ray_identical": (tmp / "out-ray.jsonl").read_bytes()
+            == (tmp / "out-2.jsonl").read_bytes()}
+
+
 def _write(r: dict[str, Any]) -> None:
     start, end = "<!-- scale:start -->", "<!-- scale:end -->"
+    ray_rows = "" if "ray_w2_per_s" not in r else f"""| `--engine ray --workers 2` (local Ray instance started in the run) | {r['ray_w2_per_s']} notes/s ({r['ray_w2_errors']} errors) | |
+| Ray / local, 2 workers | × {r['ray_vs_local_w2']} | |
+| results identical for Ray and local | {'yes' if r['ray_identical'] else 'NO'} | yes |
+| start-up of a local Ray instance (`ray.init(num_cpus=2)`, median of 3) | {r['ray_startup_s']} s | |
+"""
+    not_measured = ("the Ray engine (Ray not installed), " if not ray_rows else "")
     section = f"""{start}
 ## Scale (issue #10): `python benchmarks/bench_scale.py --write`
 
@@ -98,8 +136,8 @@ processes and loading the coder in each.
 | cold start, `medcoder code NOTE --format json` (fresh process, median of 3) | {r['cold_start_s']} s | < 1.5 s |
 | peak RSS of a worker process | {r['worker_rss_mb']} MB | < 1 GB |
 | peak RSS of the parent | {r['parent_rss_mb']} MB | |
-
-Not measured yet: the Ray engine (not implemented), medspaCy and `icd10-coder` side by side in
+{ray_rows}
+Not measured yet: {not_measured}medspaCy and `icd10-coder` side by side in
 this run (medspaCy is measured beside the coder in the coding section above).
 
 {end}"""

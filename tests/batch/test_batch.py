@@ -225,8 +225,8 @@ def test_unusable_inputs_and_outputs_are_refused_before_any_work(
         run_batch(tmp_path / "in.csv", tmp_path / "o.jsonl", kb=coding_kb)
     with pytest.raises(InputError, match="unknown batch output"):
         run_batch(inp, tmp_path / "o.csv", kb=coding_kb)
-    with pytest.raises(InputError, match="not available yet"):
-        run_batch(inp, tmp_path / "o.jsonl", kb=coding_kb, engine="ray")
+    with pytest.raises(InputError, match="unknown engine"):
+        run_batch(inp, tmp_path / "o.jsonl", kb=coding_kb, engine="spark")
     mine = tmp_path / "mine.jsonl"
     mine.write_text('{"id": "x"}\n')
     with pytest.raises(InputError, match="not written by medcoder batch"):
@@ -261,5 +261,5 @@ def test_cli_batch_prints_a_json_summary_and_exits_0(
     assert {k: summary[k] for k in ("total", "done", "skipped", "errors")} == {
         "total": 2, "done": 1, "skipped": 0, "errors": 1}
     assert _rows(out)[0]["setting"] == "emergency"
-    r = CliRunner().invoke(app, ["batch", str(inp), str(out), "--engine", "ray", "--no-progress"])
-    assert isinstance(r.exception, InputError) and "not available yet" in str(r.exception)
+    r = CliRunner().invoke(app, ["batch", str(inp), str(out), "--engine", "spark", "--no-progress"])
+    assert isinstance(r.exception, InputError) and "unknown engine" in str(r.exception)

@@ -1,7 +1,7 @@
 """Batch coding: ``run_batch(INPUT, OUTPUT)`` codes a folder, JSONL or Parquet of encounters.
 
     run_batch(input, output, *, workers=1, kb=None, chunk=64, progress=None, setting=None,
-              mode="billing", engine="local") -> BatchSummary
+              mode="billing", engine="local", ray_address=None) -> BatchSummary
 
 ``medcoder batch`` is a thin layer over it. Inputs are described in ``batch.inputs``, outputs,
 the errors file and the resume state in ``batch.outputs``, the local engine (in process or a
@@ -14,15 +14,18 @@ whatever the number of workers. Bad rows never stop the job: they are listed in 
 file and counted in the summary. An unusable input or output (missing, of an unknown kind,
 an OUTPUT written by another job) raises ``InputError`` before anything is written.
 
-``engine="ray"`` is reserved for the Ray Data engine (issue 10), not available yet.
+``engine="ray"`` runs the same job on a Ray cluster with Ray Data (``batch.ray_engine``,
+``pip install 'medcoder[ray]'``): ``workers`` actors, each with its own coder; the job is
+planned and written here exactly as for the local engine, so the output is byte-identical.
+``ray_address`` (else ``$MEDCODER_RAY_ADDRESS``) names the cluster; by default a local Ray
+instance is started for the job.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,11 +83,9 @@ def _check_engine(engine: str) -> None:
         raise InputError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}",
                          where="--engine")
     if engine == "ray":
-        if importlib.util.find_spec("ray") is None:
-            raise InputError("the ray engine is not available yet, and Ray is not installed; "
-                             "use --engine local", where="--engine")
-        raise InputError("the ray engine is not available yet; use --engine local",
-                         where="--engine")
+        from medcoder.batch.ray_engine import require_ray
+
+        require_ray()
 
 
 def run_batch(
@@ -98,12 +99,14 @@ def run_batch(
     setting: str | None = None,
     mode: str = "billing",
     engine: str = "local",
+    ray_address: str | None = None,
 ) -> BatchSummary:
     """Code every encounter of ``input`` into ``output`` (see the module docstring).
 
     ``kb`` is the knowledge base (default: the process-wide one over the data dir; workers open
     the same data dir). ``setting`` replaces each encounter's setting, as ``medcoder code
-    --setting`` does; ``mode`` is ``billing`` or ``mentions``.
+    --setting`` does; ``mode`` is ``billing`` or ``mentions``. ``ray_address``: the Ray
+    cluster for ``engine="ray"`` (see the module docstring).
     """
     from medcoder.batch import local
     from medcoder.batch.inputs import Task, open_input
@@ -160,7 +163,7 @@ def run_batch(
 
         kb = default_kb()
     kb_root = str(kb.store.root) if getattr(kb, "store", None) is not None else None
-    if workers > 1:
+    if workers > 1 or engine == "ray":
         # build the bundled tabular and the coder's cached dictionary once here, so the workers
         # load them instead of all building them into the same data dir at once
         import datetime as _dt
@@ -171,10 +174,16 @@ def run_batch(
         with contextlib.suppress(MedcoderError):
             coder_for(kb, _dt.date.today())
 
+    tasks: Iterable[Task] = src
+    if engine == "ray":
+        from medcoder.batch import ray_engine
+
+        tasks = ray_engine.plan_tasks(src)  # a Parquet input is planned from its ids
+
     def chunks() -> Iterator[list[Task]]:
         seen: set[str] = set()
         buf: list[Task] = []
-        for task in src:
+        for task in tasks:
             key = task.key
             if key in done_keys:
                 counts["skipped"] += 1
@@ -210,8 +219,12 @@ def run_batch(
 
     if progress is not None:
         progress(0, total)
-    local.run_local(chunks(), write, kb=kb, kb_root=kb_root, workers=workers, mode=mode,
-                    setting=setting)
+    if engine == "ray":
+        ray_engine.run_ray(chunks(), write, src=src, kb_root=kb_root, workers=workers, mode=mode,
+                           setting=setting, chunk=chunk, address=ray_address)
+    else:
+        local.run_local(chunks(), write, kb=kb, kb_root=kb_root, workers=workers, mode=mode,
+                        setting=setting)
     sink.finish()
     write_state(out, {**job, "finished": True, **counts, "total": total})
     if progress is not None:

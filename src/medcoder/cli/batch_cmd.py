@@ -18,7 +18,8 @@ def batch_cmd(
     input: Annotated[Path, typer.Argument(help="A folder of notes, a .jsonl of encounters, or a .parquet with a text column.")],
     output: Annotated[Path, typer.Argument(help="Results: .jsonl or .parquet (one row per encounter); rerun to resume.")],
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (1: in this process).")] = 1,
-    engine: Annotated[str, typer.Option(help="local (ray: not available yet).")] = "local",
+    engine: Annotated[str, typer.Option(help="local (worker processes here) | ray (a Ray cluster; pip install 'medcoder[ray]').")] = "local",
+    ray_address: Annotated[str | None, typer.Option("--ray-address", envvar="MEDCODER_RAY_ADDRESS", help="The Ray cluster for --engine ray (default: a local Ray instance).")] = None,
     chunk: Annotated[int, typer.Option(help="Encounters per chunk: sent to a worker, then written and synced.")] = 64,
     setting: Annotated[str | None, typer.Option(help="outpatient | emergency | inpatient | ambulance: replaces each encounter's.")] = None,
     mode: Annotated[str, typer.Option(help="billing | mentions.")] = "billing",
@@ -31,11 +32,12 @@ def batch_cmd(
 
     if no_progress:
         summary = run_batch(input, output, workers=workers, chunk=chunk, setting=setting,
-                            mode=mode, engine=engine)
+                            mode=mode, engine=engine, ray_address=ray_address)
     else:
         with _progress_bar() as bar:
             summary = run_batch(input, output, workers=workers, chunk=chunk, setting=setting,
-                                mode=mode, engine=engine, progress=bar)
+                                mode=mode, engine=engine, progress=bar,
+                                ray_address=ray_address)
     if as_json:
         _print_json(summary.to_dict())
         return
