@@ -47,7 +47,7 @@ def _register_claims() -> None:
     ``register(app, claim_app)``."""
     import importlib
 
-    for name in ("claim_scrub", "claim_price", "bill_cmd", "remit_cmd", "audit_cmd", "batch_cmd"):
+    for name in ("claim_scrub", "claim_price", "bill_cmd", "remit_cmd", "audit_cmd", "batch_cmd", "serve_cmd"):
         try:
             mod = importlib.import_module(f"medcoder.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,944 @@
+"""The workbench service: every operation of the coding workbench, authorization enforced here.
+
+    wb = Workbench.open(Settings.from_env())     checks the settings, migrates the database to head
+    wb.ingest(actor, content) -> encounter summary (status "queued", one coding job enqueued)
+    wb.run_pending(worker_id="w1") -> jobs coded
+    wb.encounter(actor, id) / decide / sequence / complete / build_claim / release / history
+
+Statuses: queued -> coding -> ready -> in_review -> coded -> released ("error" if coding failed).
+Every state change is an append-only event (``medcoder.workbench.events``); the current state is
+derived from the events and cached in the encounter row. Every method that takes an ``actor``
+calls ``security.authorize`` first; routes only find the actor. Note text never goes into a log
+line or an error message: logs name encounters and jobs by id.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from medcoder.errors import InputError, MedcoderError
+from medcoder.workbench import events as ev
+from medcoder.workbench import security
+from medcoder.workbench.errors import AuthError, Conflict, Forbidden, NotFound, TooLarge
+from medcoder.workbench.security import ROLES, SYSTEM, Actor, authorize
+from medcoder.workbench.settings import Settings
+
+__all__ = ["STATUSES", "Workbench"]
+
+log = logging.getLogger("medcoder.workbench")
+
+STATUSES = ("queued", "coding", "ready", "in_review", "coded", "released", "error")
+REVIEWABLE = ("ready", "in_review", "coded")
+KINDS = ("diagnosis", "procedure")
+_FORMATS = {"text": "text", "encounter-json": "encounter-json", "fhir": "fhir", "hl7": "hl7v2",
+            "hl7v2": "hl7v2", "json": "json", "auto": "auto"}
+
+
+def _iso(value: _dt.datetime | None) -> str | None:
+    return value.replace(microsecond=value.microsecond).isoformat() + "Z" if value else None
+
+
+class _LeaseLost(Exception):
+    """Rolls back the result of a job whose lease another worker took over."""
+
+
+class Workbench:
+    """The coding workbench over one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, settings: Settings, *, kb: Any = None) -> None:
+        from medcoder.workbench.store.db import make_engine, session_factory
+
+        self.settings = settings
+        self._kb = kb
+        self.engine = make_engine(settings.database_url)
+        self._sessions = session_factory(self.engine)
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        #: test-only: called with the job id after a job is claimed, before it is coded
+        self._job_hook: Callable[[int], None] | None = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, kb: Any = None) -> Workbench:
+        """Check the settings, migrate the database to head and return the workbench."""
+        from medcoder.workbench.store.db import migrate
+
+        settings = (settings or Settings.from_env()).check()
+        wb = cls(settings, kb=kb)
+        migrate(wb.engine)
+        return wb
+
+    def close(self) -> None:
+        """Stop background workers and dispose of the engine."""
+        self.stop_workers()
+        self.engine.dispose()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def kb(self) -> Any:
+        if self._kb is None:
+            from medcoder.codesets.kb import KnowledgeBase, default_kb
+            from medcoder.codesets.store import DataStore
+
+            self._kb = (KnowledgeBase(DataStore(Path(self.settings.data_dir)))
+                        if self.settings.data_dir else default_kb())
+        return self._kb
+
+    def _tx(self) -> Any:
+        from medcoder.workbench.store.db import transaction
+
+        return transaction(self._sessions)
+
+    # users -------------------------------------------------------------------------------
+    def create_user(
+        self, actor: Actor | None, username: str, password: str, role: str, *, system: bool = False
+    ) -> dict[str, Any]:
+        """Create a user; ``actor`` None only to bootstrap the first user, or ``system=True``."""
+        from sqlalchemy import func, select
+
+        from medcoder.workbench.store.models import User
+
+        name = (username or "").strip()
+        if not name or len(name) > 150 or any(c.isspace() for c in name):
+            raise InputError("a username is 1 to 150 characters without spaces", where="username")
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r}; expected one of: {', '.join(ROLES)}",
+                             where="role")
+        if len(password or "") < 8:
+            raise InputError("a password needs at least 8 characters", where="password")
+        pw_hash = security.hash_password(password)
+        with self._tx() as s:
+            if actor is None and not system:
+                if s.execute(select(func.count()).select_from(User)).scalar_one():
+                    raise Forbidden("an anonymous caller may not 'users' once a user exists")
+            elif actor is not None:
+                authorize(actor, "users")
+            if s.execute(select(User.id).where(User.username == name)).first():
+                raise Conflict(f"username {name!r} is taken")
+            user = User(username=name, password_hash=pw_hash, role=role, active=True)
+            s.add(user)
+            s.flush()
+            out = self._user_dict(user)
+        log.info("user %s created with role %s", out["id"], role)
+        return out
+
+    @staticmethod
+    def _user_dict(user: Any) -> dict[str, Any]:
+        return {"id": user.id, "username": user.username, "role": user.role,
+                "active": user.active, "created_at": _iso(user.created_at)}
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """The actor for a username and password (AuthError)."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import User
+
+        with self._tx() as s:
+            user = s.execute(select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
+            if user is None or not user.active:
+                security.verify_password(_dummy_hash(), password or "")  # same time either way
+                raise AuthError("unknown user or wrong password")
+            if not security.verify_password(user.password_hash, password or ""):
+                raise AuthError("unknown user or wrong password")
+            if security.needs_rehash(user.password_hash):
+                user.password_hash = security.hash_password(password)
+            return Actor(user.id, user.username, user.role)
+
+    def issue_token(self, actor: Actor, name: str) -> str:
+        """A new API token for the actor (shown once; only its sha256 is stored)."""
+        from medcoder.workbench.store.models import ApiToken
+
+        self._require_user(actor)
+        label = (name or "").strip()[:100] or "token"
+        token = security.new_token()
+        with self._tx() as s:
+            s.add(ApiToken(user_id=actor.user_id, name=label, token_hash=security.hash_token(token)))
+        log.info("token issued for user %s", actor.user_id)
+        return token
+
+    def revoke_token(self, actor: Actor, token_id: int) -> None:
+        """Revoke one of the actor's tokens (admins: any token)."""
+        from medcoder.workbench.store.models import ApiToken, utcnow
+
+        self._require_user(actor)
+        with self._tx() as s:
+            tok = s.get(ApiToken, token_id)
+            if tok is None or (tok.user_id != actor.user_id and actor.role != "admin"):
+                raise NotFound(f"token {token_id} not found")
+            if tok.revoked_at is None:
+                tok.revoked_at = utcnow()
+        log.info("token %s revoked", token_id)
+
+    def list_tokens(self, actor: Actor) -> list[dict[str, Any]]:
+        """The actor's tokens (id, name, created_at, last_used_at, revoked_at); never the secret."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import ApiToken
+
+        self._require_user(actor)
+        with self._tx() as s:
+            rows = s.execute(select(ApiToken).where(ApiToken.user_id == actor.user_id)
+                             .order_by(ApiToken.id)).scalars().all()
+            return [{"id": t.id, "name": t.name, "created_at": _iso(t.created_at),
+                     "last_used_at": _iso(t.last_used_at), "revoked_at": _iso(t.revoked_at)}
+                    for t in rows]
+
+    def actor_for_token(self, token: str) -> Actor:
+        """The actor a bearer token belongs to (AuthError when unknown or revoked)."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import ApiToken, User, utcnow
+
+        if not token or not token.startswith(security.TOKEN_PREFIX):
+            raise AuthError("bad or revoked token")
+        with self._tx() as s:
+            row = s.execute(
+                select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == security.hash_token(token))
+            ).first()
+            if row is None or row[0].revoked_at is not None or not row[1].active:
+                raise AuthError("bad or revoked token")
+            tok, user = row
+            tok.last_used_at = utcnow()
+            return Actor(user.id, user.username, user.role)
+
+    def list_users(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every user (id, username, role, created_at, active); admins only."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import User
+
+        authorize(actor, "users")
+        with self._tx() as s:
+            return [self._user_dict(u) for u in s.execute(select(User).order_by(User.id)).scalars()]
+
+    def _require_user(self, actor: Actor | None) -> None:
+        if actor is None or actor.user_id <= 0:
+            raise AuthError("tokens belong to a logged-in user")
+
+    # events ------------------------------------------------------------------------------------
+    def _load(self, s: Any, encounter_id: int, *, lock: bool = False) -> Any:
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import EncounterRow
+
+        stmt = select(EncounterRow).where(EncounterRow.id == encounter_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"encounter {encounter_id} not found")
+        return row
+
+    def _append(self, s: Any, row: Any, actor: Actor, etype: str, data: dict[str, Any],
+                reason: str | None = None, *, version: int | None = None) -> dict[str, Any]:
+        """Append one event to a (locked) encounter row and update its projection."""
+        from medcoder.workbench.store.models import EventRow, utcnow
+
+        if version is not None and version != row.version:
+            raise Conflict(f"encounter {row.id} is at version {row.version}, not {version}: "
+                           "reload it and try again")
+        now = utcnow()
+        seq = row.version + 1
+        event = {"seq": seq, "at": _iso(now), "actor": actor.username, "type": etype,
+                 "data": data, "reason": reason}
+        state = ev.apply(copy.deepcopy(row.state), event)
+        s.add(EventRow(encounter_id=row.id, seq=seq, at=now, actor_id=actor.user_id or None,
+                       actor=actor.username, type=etype, data=data, reason=reason))
+        row.version = seq
+        row.state = state
+        row.status = state["status"]
+        row.setting = state["setting"]
+        row.payer = state["payer"]
+        row.date_of_service = state["date_of_service"]
+        row.confidence = ev.lowest_confidence(state)
+        row.n_codes = sum(1 for e in state["codes"] if e["status"] != "rejected")
+        row.updated_at = now
+        s.flush()
+        return state
+
+    # ingest and queue ---------------------------------------------------------------------
+    def ingest(
+        self,
+        actor: Actor,
+        content: bytes | str,
+        *,
+        filename: str | None = None,
+        fmt: str | None = None,
+        setting: str | None = None,
+        payer: str | None = None,
+        date_of_service: str | None = None,
+        patient: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Read a document (text, encounter JSON, FHIR Bundle, HL7 v2), store it as a queued
+        encounter and enqueue its coding job in one transaction. Returns the summary, with
+        "encounters" listing every encounter created. ``patient`` may carry the claim's
+        demographics (last_name, first_name, birth_date, sex, member_id, address)."""
+        from medcoder.dates import parse_date
+        from medcoder.readers import read_document
+        from medcoder.workbench import jobs
+        from medcoder.workbench.store.models import EncounterRow
+
+        authorize(actor, "ingest")
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        if len(data) > self.settings.max_upload_bytes:
+            raise TooLarge(f"the upload has {len(data)} bytes; the limit is "
+                           f"{self.settings.max_upload_bytes}", where=filename or "upload")
+        key = _FORMATS.get((fmt or "auto").strip().lower())
+        if key is None:
+            raise InputError(f"unknown format {fmt!r}; expected text, encounter-json, fhir or hl7",
+                             where="fmt")
+        dos = parse_date(date_of_service, field="date_of_service") if date_of_service else None
+        if patient is not None and not isinstance(patient, dict):
+            raise InputError("patient: expected an object {last_name, first_name, ...}",
+                             where="patient")
+        name = os.path.basename(filename) if filename else "upload"
+        enc = read_document(data, name=name, fmt=key, setting=setting, date_of_service=dos)
+        if not enc.text.strip():
+            raise InputError("the document has no note text", where=name)
+        document = {
+            "setting": enc.setting,
+            "date_of_service": enc.date_of_service.isoformat() if enc.date_of_service else None,
+            "patient_age": enc.patient_age, "patient_sex": enc.patient_sex,
+            "encounter_id": enc.encounter_id, "patient_id": enc.patient_id,
+            "sections": [dataclasses.asdict(x) for x in enc.sections],
+            "conditions": [dataclasses.asdict(x) for x in enc.conditions],
+            "source_format": enc.source_format, "metadata": _plain(enc.metadata),
+        }
+        pat = {"age": enc.patient_age, "sex": enc.patient_sex, "id": enc.patient_id}
+        for k, v in (patient or {}).items():
+            if k in ("last_name", "first_name", "birth_date", "sex", "member_id", "address"):
+                pat[k] = v if not isinstance(v, _dt.date) else v.isoformat()
+        pat["name"] = (" ".join(str(pat[k]) for k in ("first_name", "last_name") if pat.get(k))
+                       or None)
+        with self._tx() as s:
+            row = EncounterRow(text=enc.text, source_format=enc.source_format,
+                               source_name=name[:255], document=document, status="queued",
+                               state=ev.initial_state(), version=0,
+                               created_by=actor.user_id or None)
+            s.add(row)
+            s.flush()
+            self._append(s, row, actor, "ingested", {
+                "setting": enc.setting, "payer": payer,
+                "date_of_service": document["date_of_service"], "patient": pat,
+                "source_format": enc.source_format, "source_name": name[:255],
+            })
+            job = jobs.enqueue(s, row.id)
+            summary = self._summary(row)
+            summary["job_id"] = job.id
+        self._wake.set()
+        log.info("encounter %s ingested (%s), job %s queued", summary["id"],
+                 enc.source_format, summary["job_id"])
+        summary["encounters"] = [dict(summary)]
+        return summary
+
+    def _summary(self, row: Any) -> dict[str, Any]:
+        st = row.state
+        pat = st.get("patient") or {}
+        return {
+            "id": row.id, "status": row.status, "setting": row.setting, "payer": row.payer,
+            "date_of_service": row.date_of_service,
+            "patient": {"name": pat.get("name"), "age": pat.get("age"), "sex": pat.get("sex")},
+            "created_at": _iso(row.created_at), "updated_at": _iso(row.updated_at),
+            "confidence": row.confidence, "n_codes": row.n_codes, "version": row.version,
+            "source_format": row.source_format, "source_name": row.source_name,
+            "error": st.get("error"),
+        }
+
+    def run_pending(self, *, worker_id: str, limit: int | None = None) -> int:
+        """Claim and code queued jobs until none is left (or ``limit``); returns the number done."""
+        done = 0
+        while limit is None or done < limit:
+            if self._stop.is_set() and self._threads:
+                break
+            claimed = self._claim(worker_id)
+            if claimed is None:
+                break
+            if self._run_job(claimed, worker_id):
+                done += 1
+        return done
+
+    def _claim(self, worker_id: str) -> Any:
+        from medcoder.workbench import jobs
+
+        with self._tx() as s:
+            for job_id, enc_id in jobs.reap(s):
+                row = self._load(s, enc_id, lock=True)
+                self._append(s, row, SYSTEM, "coding_failed", {
+                    "job_id": job_id, "error": {"code": "MC500", "message":
+                                                f"no worker finished the job in {jobs.MAX_ATTEMPTS} attempts"}})
+                log.warning("job %s failed: attempts exhausted", job_id)
+            claimed = jobs.claim_next(s, worker_id, self.settings.job_lease_seconds)
+            if claimed is None:
+                return None
+            row = self._load(s, claimed.encounter_id, lock=True)
+            self._append(s, row, SYSTEM, "coding_started",
+                         {"job_id": claimed.job_id, "attempt": claimed.attempt, "worker": worker_id})
+            text, document = row.text, dict(row.document)
+        log.info("job %s claimed by %s (attempt %s)", claimed.job_id, worker_id, claimed.attempt)
+        return claimed, text, document
+
+    def _run_job(self, item: Any, worker_id: str) -> bool:
+        from medcoder.workbench import jobs
+
+        claimed, text, document = item
+        if self._job_hook is not None:
+            self._job_hook(claimed.job_id)
+        etype: str
+        data: dict[str, Any]
+        try:
+            from medcoder.coding import code_encounter
+
+            result = code_encounter(_rebuild(text, document), kb=self.kb)
+            etype, data, status, err = "coded", {"job_id": claimed.job_id,
+                                                 "result": result.to_dict()}, "done", None
+        except MedcoderError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            etype, data, status, err = "coding_failed", {"job_id": claimed.job_id, "error": error}, \
+                "failed", f"{exc.code}: {exc.message}"
+        except Exception as exc:  # any other failure: its type only (a message might quote the note)
+            error = {"code": "MC500", "message": f"internal error ({type(exc).__name__})"}
+            etype, data, status, err = "coding_failed", {"job_id": claimed.job_id, "error": error}, \
+                "failed", error["message"]
+        try:
+            with self._tx() as s:
+                if not jobs.finish(s, claimed, status=status, error=err):
+                    raise _LeaseLost
+                row = self._load(s, claimed.encounter_id, lock=True)
+                self._append(s, row, SYSTEM, etype, data)
+        except _LeaseLost:
+            log.warning("job %s: lease lost by %s, result discarded", claimed.job_id, worker_id)
+            return False
+        log.info("job %s %s (encounter %s)", claimed.job_id, status, claimed.encounter_id)
+        return True
+
+    def start_workers(self, n: int | None = None) -> None:
+        """Start ``n`` (default ``settings.job_threads``) background coding threads."""
+        count = self.settings.job_threads if n is None else n
+        self._stop.clear()
+        base = f"{socket.gethostname()}-{os.getpid()}"
+        for i in range(count):
+            t = threading.Thread(target=self._worker_loop, args=(f"{base}-t{i}",),
+                                 name=f"medcoder-worker-{i}", daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _worker_loop(self, worker_id: str) -> None:
+        while not self._stop.is_set():
+            try:
+                n = self.run_pending(worker_id=worker_id)
+            except Exception as exc:  # keep the worker alive; the job's lease will expire
+                log.error("worker %s: %s", worker_id, type(exc).__name__)
+                n = 0
+            if n == 0:
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()
+
+    def stop_workers(self, timeout: float = 10.0) -> None:
+        """Stop the background threads (a job in progress finishes first)."""
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads = []
+
+    def job(self, actor: Actor, job_id: int) -> dict[str, Any]:
+        """One job: id, encounter_id, status, attempts, error, times."""
+        from medcoder.workbench.store.models import JobRow
+
+        authorize(actor, "view")
+        with self._tx() as s:
+            j = s.get(JobRow, job_id)
+            if j is None:
+                raise NotFound(f"job {job_id} not found")
+            return {"id": j.id, "encounter_id": j.encounter_id, "kind": j.kind,
+                    "status": j.status, "attempts": j.attempts, "error": j.error,
+                    "created_at": _iso(j.created_at), "started_at": _iso(j.started_at),
+                    "finished_at": _iso(j.finished_at)}
+
+    def queue_counts(self, actor: Actor) -> dict[str, int]:
+        """Jobs per status (queued, running, done, failed)."""
+        from medcoder.workbench import jobs
+
+        authorize(actor, "view")
+        with self._tx() as s:
+            return jobs.counts(s)
+
+    # worklist and encounter -----------------------------------------------------------------
+    def worklist(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        setting: str | None = None,
+        payer: str | None = None,
+        min_confidence: float | None = None,
+        max_confidence: float | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """{"total": n, "items": [summary, ...]} filtered and paged, newest first. ``q`` matches
+        the id, the source name or words of the note."""
+        from sqlalchemy import func, or_, select
+
+        from medcoder.workbench.store.models import EncounterRow
+
+        authorize(actor, "view")
+        if status is not None and status not in STATUSES:
+            raise InputError(f"unknown status {status!r}; expected one of: {', '.join(STATUSES)}",
+                             where="status")
+        if not 1 <= limit <= 500 or offset < 0:
+            raise InputError("limit is 1 to 500 and offset 0 or more", where="limit")
+        conds: list[Any] = []
+        if status:
+            conds.append(EncounterRow.status == status)
+        if setting:
+            conds.append(EncounterRow.setting == setting)
+        if payer:
+            conds.append(EncounterRow.payer == payer)
+        if min_confidence is not None:
+            conds.append(EncounterRow.confidence >= min_confidence)
+        if max_confidence is not None:
+            conds.append(EncounterRow.confidence <= max_confidence)
+        if q and q.strip():
+            like = f"%{q.strip().lower()}%"
+            alts: list[Any] = [func.lower(EncounterRow.source_name).like(like),
+                    func.lower(EncounterRow.text).like(like)]
+            if q.strip().isdigit():
+                alts.append(EncounterRow.id == int(q.strip()))
+            conds.append(or_(*alts))
+        with self._tx() as s:
+            total = s.execute(select(func.count()).select_from(EncounterRow).where(*conds)).scalar_one()
+            rows = s.execute(select(EncounterRow).where(*conds).order_by(EncounterRow.id.desc())
+                             .limit(limit).offset(offset)).scalars().all()
+            return {"total": int(total), "items": [self._summary(r) for r in rows]}
+
+    def encounter(self, actor: Actor, encounter_id: int) -> dict[str, Any]:
+        """The full encounter (note text, suggestions, codes, queries, claim); logs the access."""
+        authorize(actor, "view")
+        with self._tx() as s:
+            row = self._load(s, encounter_id)
+            self._log_access(s, actor, encounter_id, "view")
+            return self._full(row)
+
+    def _log_access(self, s: Any, actor: Actor, encounter_id: int, action: str) -> None:
+        from medcoder.workbench.store.models import AccessLogRow
+
+        s.add(AccessLogRow(user_id=actor.user_id or None, username=actor.username,
+                           encounter_id=encounter_id, action=action))
+
+    def _full(self, row: Any) -> dict[str, Any]:
+        st = row.state
+        out = self._summary(row)
+        out.update({
+            "text": row.text,
+            "sections": list((row.document or {}).get("sections") or []),
+            "suggestions": st.get("suggestions") or {"diagnoses": [], "procedures": []},
+            "codes": sorted(st["codes"], key=lambda e: (KINDS.index(e["kind"]) if e["kind"] in KINDS else 9,
+                                                        e["sequence"] or 10_000)),
+            "queries": list(st.get("queries") or []),
+            "query_drafts": list(st.get("query_drafts") or []),
+            "warnings": list(st.get("warnings") or []),
+            "claim": st.get("claim"),
+            "released": st.get("released"),
+            "remits": list(st.get("remits") or []),
+        })
+        return out
+
+    def decide(
+        self,
+        actor: Actor,
+        encounter_id: int,
+        *,
+        action: str,
+        code: str,
+        kind: str = "diagnosis",
+        new_code: str | None = None,
+        reason: str | None = None,
+        units: int | None = None,
+        modifiers: list[str] | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """accept | reject | edit | add a code (reject/edit need a reason). Returns the encounter."""
+        authorize(actor, "decide")
+        if action not in ev.DECISIONS:
+            raise InputError(f"unknown action {action!r}; expected one of: {', '.join(ev.DECISIONS)}",
+                             where="action")
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; expected diagnosis or procedure", where="kind")
+        code = (code or "").strip().upper()
+        if not code:
+            raise InputError("a code is required", where="code")
+        reason = (reason or "").strip() or None
+        if action in ("reject", "edit") and not reason:
+            raise InputError(f"{action} needs a reason", where="reason")
+        if action == "edit":
+            new_code = (new_code or "").strip().upper()
+            if not new_code:
+                raise InputError("edit needs new_code", where="new_code")
+        if units is not None and (not isinstance(units, int) or units < 1):
+            raise InputError("units is a whole number of 1 or more", where="units")
+        mods = None
+        if modifiers is not None:
+            mods = [str(m).strip().upper() for m in modifiers if str(m).strip()]
+            if len(mods) > 4 or any(len(m) != 2 or not m.isalnum() for m in mods):
+                raise InputError("modifiers are up to four 2-character codes", where="modifiers")
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            self._reviewable(row, "decide on codes")
+            if version is not None and version != row.version:
+                raise Conflict(f"encounter {row.id} is at version {row.version}, not {version}: "
+                               "reload it and try again")
+            existing = ev._find(row.state, kind, code)
+            if action != "add" and existing is None:
+                raise InputError(f"{kind} {code} is not on encounter {encounter_id}", where="code")
+            title, system = None, None
+            if action in ("edit", "add"):
+                target = new_code if action == "edit" else code
+                assert target is not None
+                title, system, target = self._validate_code(target, kind, row.state)
+                if action == "edit":
+                    new_code = target
+                else:
+                    code = target
+            data: dict[str, Any] = {"action": action, "kind": kind, "code": code,
+                                    "new_code": new_code, "units": units, "modifiers": mods}
+            if title is not None:
+                data["title"] = title
+                data["system"] = system
+            self._append(s, row, actor, "decision", data, reason)
+            return self._full(row)
+
+    def _reviewable(self, row: Any, what: str) -> None:
+        if row.status not in REVIEWABLE:
+            raise Conflict(f"encounter {row.id} is {row.status}; to {what} it must be "
+                           f"{', '.join(REVIEWABLE)}")
+
+    def _validate_code(self, code: str, kind: str, state: dict[str, Any]) -> tuple[str, str, str]:
+        """(title, system, normalized code) of a code valid on the date of service; InputError."""
+        from medcoder.codesets.validate import validate
+
+        dos = state.get("date_of_service")
+        try:
+            if kind == "diagnosis":
+                v = validate(code, dos, system="ICD-10-CM", kb=self.kb)
+                system = "ICD-10-CM"
+            else:
+                v = validate(code, dos, kb=self.kb)
+                from medcoder.codesets.validate import detect_systems
+
+                found = detect_systems(code)
+                system = "CPT" if code[:1].isdigit() and len(code) == 5 else (
+                    found[0] if found else "HCPCS")
+                if system == "ICD-10-CM":
+                    raise InputError(f"{code} is a diagnosis code, not a procedure", where="code")
+        except InputError:
+            raise
+        except MedcoderError as exc:
+            raise InputError(f"{code} cannot be checked: {exc.message}", where="code") from None
+        if not v.valid:
+            raise InputError(f"{code} is not valid on {dos or 'the date of service'}: "
+                             f"{v.reason or 'unknown code'}", where="code")
+        return (v.title or ""), system, (v.code or code)
+
+    def sequence(
+        self, actor: Actor, encounter_id: int, codes: list[str], version: int | None = None
+    ) -> dict[str, Any]:
+        """Set the order of the encounter's diagnosis codes (first = first-listed/principal)."""
+        authorize(actor, "decide")
+        order = [str(c).strip().upper() for c in codes or [] if str(c).strip()]
+        if not order or len(set(order)) != len(order):
+            raise InputError("sequence needs the diagnosis codes in order, each once", where="codes")
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            self._reviewable(row, "sequence codes")
+            known = {e["code"] for e in row.state["codes"]
+                     if e["kind"] == "diagnosis" and e["status"] != "rejected"}
+            unknown = [c for c in order if c not in known]
+            if unknown:
+                raise InputError(f"not diagnoses of encounter {encounter_id}: {', '.join(unknown)}",
+                                 where="codes")
+            self._append(s, row, actor, "sequenced", {"codes": order}, version=version)
+            return self._full(row)
+
+    def complete(self, actor: Actor, encounter_id: int, version: int | None = None) -> dict[str, Any]:
+        """Mark the encounter coded (needs at least one accepted or added diagnosis)."""
+        authorize(actor, "decide")
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            if row.status not in ("ready", "in_review"):
+                raise Conflict(f"encounter {row.id} is {row.status}; only a ready or in_review "
+                               "encounter is completed")
+            if not ev.final_codes(row.state, "diagnosis"):
+                raise Conflict(f"encounter {row.id} has no accepted, edited or added diagnosis")
+            self._append(s, row, actor, "completed", {}, version=version)
+            return self._full(row)
+
+    def query_physician(
+        self, actor: Actor, encounter_id: int, *, question: str, to: str | None = None
+    ) -> dict[str, Any]:
+        """Record a physician query; returns the query."""
+        authorize(actor, "query")
+        q = (question or "").strip()
+        if not q:
+            raise InputError("a query needs a question", where="question")
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            if row.status in ("queued", "coding", "released"):
+                raise Conflict(f"encounter {row.id} is {row.status}; no query now")
+            qid = len(row.state.get("queries") or []) + 1
+            state = self._append(s, row, actor, "query_added",
+                                 {"query_id": qid, "question": q, "to": to})
+            return dict(state["queries"][-1])
+
+    def answer_query(
+        self, actor: Actor, encounter_id: int, query_id: int, answer: str
+    ) -> dict[str, Any]:
+        """Record the physician's answer to a query; returns the query."""
+        authorize(actor, "query")
+        a = (answer or "").strip()
+        if not a:
+            raise InputError("an answer is required", where="answer")
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            if not any(q["id"] == query_id for q in row.state.get("queries") or []):
+                raise NotFound(f"query {query_id} of encounter {encounter_id} not found")
+            state = self._append(s, row, actor, "query_answered", {"query_id": query_id, "answer": a})
+            return next(dict(q) for q in state["queries"] if q["id"] == query_id)
+
+    # claims and remits ----------------------------------------------------------------------
+    def build_claim(self, actor: Actor, encounter_id: int) -> dict[str, Any]:
+        """Build, scrub and price the claim from the current codes:
+        {"claim": ..., "edits": [...], "payment": ..., "clean": bool}."""
+        from medcoder.workbench import billing
+
+        authorize(actor, "claim")
+        with self._tx() as s:
+            row = self._load(s, encounter_id)
+            if row.status not in REVIEWABLE:
+                raise Conflict(f"encounter {row.id} is {row.status}; a claim is built from a "
+                               f"ready, in_review or coded encounter")
+            state, version = copy.deepcopy(row.state), row.version
+        _claim, view = billing.build(self.settings, self.kb, encounter_id, state)
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            self._append(s, row, actor, "claim_built", view, version=version)
+        return view
+
+    def release(self, actor: Actor, encounter_id: int, *, fmt: str = "837p") -> dict[str, Any]:
+        """Release a coded encounter's claim: {"filename", "media_type", "content"}."""
+        from medcoder.workbench import billing
+
+        authorize(actor, "release")
+        with self._tx() as s:
+            row = self._load(s, encounter_id)
+            if row.status != "coded":
+                raise Conflict(f"encounter {row.id} is {row.status}; only a coded encounter "
+                               "is released")
+            state, version = copy.deepcopy(row.state), row.version
+        claim, view = billing.build(self.settings, self.kb, encounter_id, state)
+        blocking = [f for f in view["edits"] if f["rule"] == "workbench/patient"]
+        if blocking:
+            raise Conflict(blocking[0]["message"])
+        filename, media, content = billing.write(self.settings, claim, fmt)
+        with self._tx() as s:
+            row = self._load(s, encounter_id, lock=True)
+            if row.version != version:
+                raise Conflict(f"encounter {row.id} changed while releasing; try again")
+            self._append(s, row, actor, "claim_built", view)
+            self._append(s, row, actor, "released", {
+                "fmt": fmt, "filename": filename, "claim_id": claim.patient_control_number,
+                "charge": str(claim.total_charge)})
+        log.info("encounter %s released as %s", encounter_id, fmt)
+        return {"filename": filename, "media_type": media, "content": content}
+
+    def upload_remit(
+        self, actor: Actor, content: bytes | str, *, filename: str | None = None
+    ) -> dict[str, Any]:
+        """Read an 835 and match its payments against released claims; each matched encounter
+        gets a ``remit_posted`` event. Returns the match (totals, matched, unmatched)."""
+        from sqlalchemy import select
+
+        from medcoder.remit.match import match
+        from medcoder.remit.readers.x835 import read_835_text
+        from medcoder.workbench import billing
+        from medcoder.workbench.store.models import EncounterRow
+
+        authorize(actor, "remit")
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        if len(data) > self.settings.max_upload_bytes:
+            raise TooLarge(f"the upload has {len(data)} bytes; the limit is "
+                           f"{self.settings.max_upload_bytes}", where=filename or "remit")
+        name = os.path.basename(filename) if filename else "remit.835"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("an 835 is ASCII/UTF-8 text", where=name) from None
+        remits = read_835_text(text, source=name, validate=False)
+        with self._tx() as s:
+            released = s.execute(select(EncounterRow.id, EncounterRow.state)
+                                 .where(EncounterRow.status == "released")).all()
+        claims, ids = [], {}
+        for enc_id, state in released:
+            try:
+                claim, _view = billing.build(self.settings, self.kb, enc_id, copy.deepcopy(state))
+            except MedcoderError:
+                continue
+            claims.append(claim)
+            ids[claim.patient_control_number] = enc_id
+        result = match(remits, claims)
+        out = result.to_dict()
+        with self._tx() as s:
+            for m in out["matched"]:
+                enc_id = ids.get(str(m.get("patient_control_number") or ""))
+                if enc_id is None:
+                    continue
+                row = self._load(s, enc_id, lock=True)
+                self._append(s, row, actor, "remit_posted", {"remit": m, "source": name})
+        return out
+
+    # history, audit, lookup, learn ------------------------------------------------------------
+    def history(self, actor: Actor, encounter_id: int) -> list[dict[str, Any]]:
+        """The encounter's append-only events in order: {seq, at, actor, type, data, reason}."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import EventRow
+
+        authorize(actor, "history")
+        with self._tx() as s:
+            self._load(s, encounter_id)
+            rows = s.execute(select(EventRow).where(EventRow.encounter_id == encounter_id)
+                             .order_by(EventRow.seq)).scalars().all()
+            return [{"seq": r.seq, "at": _iso(r.at), "actor": r.actor, "type": r.type,
+                     "data": r.data, "reason": r.reason} for r in rows]
+
+    def rebuild_state(self, actor: Actor, encounter_id: int) -> dict[str, Any]:
+        """The encounter's state folded again from its events (equals the cached projection)."""
+        return ev.project(self.history(actor, encounter_id))
+
+    def access_log(
+        self, actor: Actor, *, encounter_id: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Who viewed which encounter, when (newest first)."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import AccessLogRow
+
+        authorize(actor, "access_log")
+        stmt = select(AccessLogRow).order_by(AccessLogRow.id.desc()).limit(max(1, min(limit, 1000)))
+        if encounter_id is not None:
+            stmt = stmt.where(AccessLogRow.encounter_id == encounter_id)
+        with self._tx() as s:
+            return [{"id": r.id, "at": _iso(r.at), "user_id": r.user_id, "username": r.username,
+                     "encounter_id": r.encounter_id, "action": r.action}
+                    for r in s.execute(stmt).scalars()]
+
+    def lookup(
+        self,
+        actor: Actor,
+        query: str,
+        *,
+        date: str | None = None,
+        kind: str = "diagnosis",
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """Code search for adding a code: [{code, title, kind, source}] (ICD-10-CM: the Index
+        and the Tabular; a code typed in full is validated)."""
+        from medcoder.codesets.lookup import lookup as cm_lookup
+
+        authorize(actor, "view")
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; expected diagnosis or procedure", where="kind")
+        words = (query or "").strip()
+        if not words:
+            raise InputError("lookup needs some words or a code", where="query")
+        out: list[dict[str, Any]] = []
+        if kind == "procedure":
+            try:
+                title, system, code = self._validate_code(words.upper(), kind, {"date_of_service": date})
+                out.append({"code": code, "title": title, "kind": kind, "system": system,
+                            "source": "validate"})
+            except InputError:
+                pass
+            return out[:limit]
+        found = cm_lookup(words, date, limit=limit, kb=self.kb)
+        seen: set[str] = set()
+        for group in ("index", "tabular"):
+            for hit in found.get(group) or []:
+                code = hit.get("code")
+                if not code or code in seen:
+                    continue
+                seen.add(code)
+                out.append({"code": code, "title": hit.get("title") or hit.get("path") or "",
+                            "kind": kind, "system": "ICD-10-CM", "source": group})
+        return out[:limit]
+
+    def learn_examples(self, actor: Actor) -> list[dict[str, Any]]:
+        """Coded encounters as training rows for ``medcoder learn`` (text + final codes)."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.learnfeed import LEARN_STATUSES, example_row
+        from medcoder.workbench.store.models import EncounterRow
+
+        authorize(actor, "learn")
+        with self._tx() as s:
+            rows = s.execute(select(EncounterRow).where(EncounterRow.status.in_(LEARN_STATUSES))
+                             .order_by(EncounterRow.id)).scalars().all()
+            return [example_row(r.id, r.text, r.state) for r in rows]
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _dummy:
+        _dummy.append(security.hash_password("not-a-real-password"))
+    return _dummy[0]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _rebuild(text: str, doc: dict[str, Any]) -> Any:
+    """The Encounter the reader gave, from the stored text and fields."""
+    from medcoder.dates import parse_date
+    from medcoder.encounter import Encounter, Section, StructuredCondition
+
+    dos = doc.get("date_of_service")
+    return Encounter(
+        text=text,
+        setting=doc.get("setting") or "outpatient",
+        date_of_service=parse_date(dos) if dos else None,
+        patient_age=doc.get("patient_age"),
+        patient_sex=doc.get("patient_sex") or "U",
+        encounter_id=doc.get("encounter_id"),
+        patient_id=doc.get("patient_id"),
+        sections=[Section(**x) for x in doc.get("sections") or []],
+        conditions=[StructuredCondition(**x) for x in doc.get("conditions") or []],
+        source_format=doc.get("source_format") or "text",
+        metadata=dict(doc.get("metadata") or {}),
+    )

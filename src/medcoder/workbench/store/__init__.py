@@ -1,0 +1,1 @@
+"""The workbench store: SQLAlchemy 2 models (``models``) and engines (``db``)."""
