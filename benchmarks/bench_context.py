@@ -10,7 +10,8 @@
     No CodiEsp text is written to the docs (``--show N`` prints N differing sentences to the
     terminal only).
 
-medspaCy (``pip install medspacy==1.3.1``, the project's ``bench`` extra) runs with its default
+medspaCy (``pip install medspacy==1.3.1``; in its own venv, see the ``bench`` extra in pyproject.toml: run
+this script with that venv's python, with medcoder installed there too) runs with its default
 English ConText rules on a blank spaCy English tokenizer, one Doc per note with our sentence
 boundaries; it is skipped with a note when not importable.
 """

