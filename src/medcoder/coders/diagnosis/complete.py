@@ -98,7 +98,15 @@ def _seventh_char(defs: list[tuple[str, str]], phase: Phase) -> tuple[str, str]:
 class Completer:
     def __init__(self, tabular: Any) -> None:
         self.tab = tabular
-        self.tree = tabular._tree
+        self.tree = tabular.tree_view()  # nodes read as asked for: no load of the whole tree
+        self._title_words: dict[str, frozenset[str]] = {}
+
+    def _words(self, code: str) -> frozenset[str]:
+        """The normalised words of a node's title (the same few categories come up note after note)."""
+        hit = self._title_words.get(code)
+        if hit is None:
+            hit = self._title_words[code] = frozenset(norm_words(self.tree.nodes[code].title))
+        return hit
 
     def title(self, code: str) -> str:
         n = self.tree.nodes.get(code)
@@ -146,8 +154,8 @@ class Completer:
 
     def _pick_child(self, code: str, words: set[str], assumptions: list[str], missing: list[str]) -> str:
         kids = self.tree.kids[code]
-        titles = {k: set(norm_words(self.tree.nodes[k].title)) for k in kids}
-        parent_words = set(norm_words(self.tree.nodes[code].title))
+        titles = {k: self._words(k) for k in kids}
+        parent_words = self._words(code)
         side_in_titles = any(_SIDES & t for t in titles.values())
         # the child whose own extra words the note supports best
         scored = []

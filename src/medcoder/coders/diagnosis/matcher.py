@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from medcoder.coders.diagnosis.normalize import tokens
 from medcoder.coders.diagnosis.terms import PRIORITY, Term, TermDictionary
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
     pos: int
     word: str
     start: int
@@ -53,15 +53,16 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
     i = 0
     pos = 0
     multi = d.multiword_abbreviations
+    raws = [text[t.start : t.end].lower() for t in toks]
     while i < len(toks):
         t = toks[i]
-        raw = text[t.start : t.end].lower()
+        raw = raws[i]
         if raw.isdigit() and _enumerator(text, t.start, t.end, start):
             i += 1  # "2. CKD stage 3a": a list number, not a stage or a type
             continue
         # two-word abbreviations first ("dm ii", "gi bleed", "c diff")
         if i + 1 < len(toks) and multi:
-            key = (raw, text[toks[i + 1].start : toks[i + 1].end].lower())
+            key = (raw, raws[i + 1])
             exp = multi.get(key)
             if exp:
                 for w in exp:
@@ -111,15 +112,14 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
     for s in sl:
         where.setdefault(s.word, []).append(s)
     found: list[Match] = []
+    present = set(where)
     for anchor, anchor_slots in where.items():
-        ids = d.by_anchor.get(anchor)
-        if not ids:
+        anchored = d.anchored(anchor, max_terms)
+        if not anchored:
             continue
-        has = where.__contains__
-        for tid in ids[:max_terms] if len(ids) > max_terms else ids:
-            term = d.terms[tid]
-            if not all(map(has, term.words)):  # map over a C method: the hot loop of matching
-                continue
+        # the terms whose every word is in the sentence (``frozenset.issubset`` of a set is the
+        # cheapest test Python has: this is the hot loop of coding)
+        for term in [t for t, words in anchored if words.issubset(present)]:
             win = _window(len(term.words))
             for a in anchor_slots:
                 chosen: list[Slot] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 
@@ -74,24 +74,40 @@ def stem(word: str) -> str:
     return w
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     start: int
     end: int
     norm: str  # stemmed, synonym-mapped lower-case form ("" for a stop word)
 
 
-def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of ``text[start:end]`` with offsets into ``text``; stop words get ``norm == ""``."""
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        low = m.group().lower().replace("’", "'")
+_NORM_CACHE: dict[str, str] = {}
+_NORM_CACHE_MAX = 200_000  # distinct written words remembered (a few MB); then no more are added
+
+
+def _norm(word: str) -> str:
+    """The normal form of one written token ("" for a stop word), remembered: notes repeat
+    their words, and stemming each occurrence was a tenth of the coding time."""
+    norm = _NORM_CACHE.get(word)
+    if norm is None:
+        low = word.lower().replace("’", "'")
         if "'" in low:
             low = low.split("'")[0]
         norm = "" if low in STOP else stem(low)
-        if norm == "end" and out and out[-1].norm in ("lower", "upper"):
+        if len(_NORM_CACHE) < _NORM_CACHE_MAX:
+            _NORM_CACHE[word] = norm
+    return norm
+
+
+def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Tokens of ``text[start:end]`` with offsets into ``text``; stop words get ``norm == ""``."""
+    out: list[Token] = []
+    prev = ""
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
+        norm = _norm(m.group())
+        if norm == "end" and (prev == "lower" or prev == "upper") and out:
             norm = ""  # "lower end of radius" = "distal radius"
         out.append(Token(m.start(), m.end(), norm))
+        prev = norm
     return out
 
 

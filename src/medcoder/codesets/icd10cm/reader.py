@@ -127,6 +127,102 @@ class _Tree:
     by_base: dict[str, list[str]] = field(default_factory=dict)
 
 
+_NODE_COLUMNS = "code, kind, title, parent, depth, chapter, block, billable, seventh_from"
+
+
+class _LazyNodes:
+    """``_Tree.nodes`` looked up by exact code on demand (``None`` remembered too)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._memo: dict[str, Node | None] = {}
+
+    def get(self, code: str, default: Node | None = None) -> Node | None:
+        try:
+            hit = self._memo[code]
+        except KeyError:
+            row = self._db.execute(f"SELECT {_NODE_COLUMNS} FROM nodes WHERE code=?", (code,)).fetchone()
+            hit = self._memo[code] = _node(row) if row is not None else None
+        return default if hit is None else hit
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self.get(code) is not None
+
+    def __getitem__(self, code: str) -> Node:
+        hit = self.get(code)
+        if hit is None:
+            raise KeyError(code)
+        return hit
+
+
+class _LazyKids:
+    """``_Tree.kids`` on demand: the child codes of a node in Tabular order; absent when none.
+
+    The children of a category, subcategory or code extend its code ("S52" -> "S52.5" ->
+    "S52.52"), so they are read through the primary key (a range of codes, then ``parent``
+    checked); a chapter's or a block's through a scan of ``parent``."""
+
+    def __init__(self, db: sqlite3.Connection, nodes: _LazyNodes) -> None:
+        self._db = db
+        self._nodes = nodes
+        self._memo: dict[str, list[str]] = {}
+
+    def _read(self, code: str) -> list[str]:
+        hit = self._memo.get(code)
+        if hit is None:
+            n = self._nodes.get(code)
+            if n is not None and n.kind in ("category", "subcategory", "code"):
+                prefix = code if "." in code else code + "."
+                rows = self._db.execute(
+                    "SELECT code FROM nodes WHERE code >= ? AND code < ? AND parent = ? ORDER BY ord",
+                    (prefix, prefix + "~", code),
+                )
+            else:
+                rows = self._db.execute("SELECT code FROM nodes WHERE parent=? ORDER BY ord", (code,))
+            hit = self._memo[code] = [r[0] for r in rows]
+        return hit
+
+    def get(self, code: str, default: list[str] | None = None) -> list[str] | None:
+        return self._read(code) or default
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and bool(self._read(code))
+
+    def __getitem__(self, code: str) -> list[str]:
+        hit = self._read(code)
+        if not hit:
+            raise KeyError(code)
+        return hit
+
+
+class _LazySeventh:
+    """``_Tree.seventh`` on demand: the 7th characters a node defines, in Tabular order."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._memo: dict[str, list[tuple[str, str]]] = {}
+
+    def get(self, code: str, default: list[tuple[str, str]] | None = None) -> list[tuple[str, str]] | None:
+        hit = self._memo.get(code)
+        if hit is None:
+            hit = self._memo[code] = [
+                (c, t) for c, t in self._db.execute(
+                    "SELECT char, text FROM seventh WHERE node=? ORDER BY rowid", (code,))
+            ]
+        return hit or default
+
+
+class TreeView:
+    """What the diagnosis completer reads of the hierarchy (``nodes``, ``kids``, ``seventh``,
+    each with ``get``, ``[]`` and ``in`` as on ``_Tree``), read on demand: coding one note looks
+    at a few dozen nodes, and loading the whole tree costs half a second of a cold start."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.nodes = _LazyNodes(db)
+        self.kids = _LazyKids(db, self.nodes)
+        self.seventh = _LazySeventh(db)
+
+
 class TabularReader:
     """Reader for an installed ``icd10cm-tabular`` table folder."""
 
@@ -171,6 +267,17 @@ class TabularReader:
 
     def _loaded(self) -> _Tree | None:
         return self.__dict__.get("_tree")
+
+    def tree_view(self) -> _Tree | TreeView:
+        """The hierarchy for lookups by code: the whole tree when it is already loaded, else a
+        view that reads the nodes asked for (same answers, no load)."""
+        tree = self._loaded()
+        if tree is not None:
+            return tree
+        view: TreeView | None = self.__dict__.get("_view")
+        if view is None:
+            view = self.__dict__["_view"] = TreeView(self.db)
+        return view
 
     @property
     def release(self) -> str:
@@ -285,6 +392,13 @@ class TabularReader:
     def notes(self, code: str, *, inherited: bool = True) -> list[Note]:
         """Notes printed at the code itself, then (when ``inherited``) those of its ancestors."""
         c = normalize(code)
+        memo: dict[tuple[str, bool], list[Note]] = self.__dict__.setdefault("_notes_memo", {})
+        hit = memo.get((c, inherited))
+        if hit is None:
+            hit = memo[(c, inherited)] = self._notes(c, inherited)
+        return list(hit)  # the notes are frozen; the list is the caller's
+
+    def _notes(self, c: str, inherited: bool) -> list[Note]:
         own = self.node(c)
         chain: list[Node] = ([own] if own is not None else []) + self.ancestors(c)
         out: list[Note] = []
