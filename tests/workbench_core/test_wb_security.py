@@ -28,6 +28,7 @@ Call = Callable[[Workbench, Actor, int], Any]
 # every service method that takes an actor -> the action it needs
 METHODS: list[tuple[str, str, Call]] = [
     ("ingest", "ingest", lambda wb, a, e: wb.ingest(a, encounter_json(), filename="r.json")),
+    ("code_note", "code", lambda wb, a, e: wb.code_note(a, "Cough.", date_of_service="2026-05-04")),
     ("worklist", "view", lambda wb, a, e: wb.worklist(a)),
     ("encounter", "view", lambda wb, a, e: wb.encounter(a, e)),
     ("job", "view", lambda wb, a, e: wb.job(a, 1)),
@@ -44,11 +45,12 @@ METHODS: list[tuple[str, str, Call]] = [
     ("access_log", "access_log", lambda wb, a, e: wb.access_log(a)),
     ("list_users", "users", lambda wb, a, e: wb.list_users(a)),
     ("create_user", "users", lambda wb, a, e: wb.create_user(a, f"u-{a.role}", "password-1", "coder")),
+    ("update_user", "users", lambda wb, a, e: wb.update_user(a, 1, active=True)),
     ("learn_examples", "learn", lambda wb, a, e: wb.learn_examples(a)),
 ]
 
 EXPECTED = {  # the role table of the interface, written out
-    "coder": {"ingest", "view", "decide", "query", "claim", "history"},
+    "coder": {"ingest", "code", "view", "decide", "query", "claim", "history"},
     "biller": {"view", "claim", "release", "remit", "history"},
     "auditor": {"view", "history", "access_log"},
     "admin": set(PERMISSIONS),
@@ -193,6 +195,29 @@ def test_settings_development_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path
         Settings.from_env(colour="blue")
 
 
+def test_the_test_job_delay_is_honoured_only_in_tests(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Any) -> None:
+    monkeypatch.setenv("MEDCODER_TEST_JOB_DELAY", "0.25")
+    monkeypatch.setenv("MEDCODER_JOB_LEASE_SECONDS", "7")
+    monkeypatch.setenv("MEDCODER_SECRET_KEY", "r" * 40)
+    url = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    for env in ("development", "production"):
+        monkeypatch.setenv("MEDCODER_ENV", env)
+        s = Settings.from_env(database_url=url).check()
+        assert s.test_job_delay == 0 and s.job_lease_seconds == 7
+        assert Workbench(s)._job_hook is None
+    monkeypatch.setenv("MEDCODER_ENV", "test")
+    s = Settings.from_env(database_url=url).check()
+    assert s.test_job_delay == 0.25
+    assert Workbench(s)._job_hook is not None
+    with pytest.raises(ConfigError) as info:
+        Settings(env="production", secret_key="r" * 40, database_url=url, test_job_delay=1).check()
+    assert info.value.where == "MEDCODER_TEST_JOB_DELAY"
+    monkeypatch.setenv("MEDCODER_TEST_JOB_DELAY", "soon")
+    with pytest.raises(ConfigError):
+        Settings.from_env(database_url=url)
+
+
 def test_no_note_text_in_logs(wb: Workbench, actors: dict[str, Actor],
                               caplog: pytest.LogCaptureFixture) -> None:
     marker = "Zyxquv-4417"
@@ -212,3 +237,61 @@ def test_no_note_text_in_logs(wb: Workbench, actors: dict[str, Actor],
     assert caplog.records, "the run logged something"
     assert marker not in caplog.text
     assert all(marker not in str(r.args) for r in caplog.records)
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(wb: Workbench, actors: dict[str, Actor]) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from medcoder.workbench.service import TOKEN_TOUCH_SECONDS
+    from medcoder.workbench.store.models import ApiToken
+
+    token = wb.issue_token(actors["coder"], "script")
+
+    def last_used() -> Any:
+        with wb._tx() as s:
+            return s.execute(select(ApiToken.last_used_at)).scalar_one()
+
+    assert last_used() is None
+    wb.actor_for_token(token)
+    first = last_used()
+    assert first is not None
+    for _ in range(3):  # used again within the minute: not written again
+        assert wb.actor_for_token(token) == actors["coder"]
+    assert last_used() == first
+    old = first - dt.timedelta(seconds=TOKEN_TOUCH_SECONDS + 1)
+    with wb._tx() as s:
+        s.execute(update(ApiToken).values(last_used_at=old))
+    wb.actor_for_token(token)
+    assert last_used() > old
+
+
+def test_deactivated_user_and_changed_role_take_effect_at_once(wb: Workbench,
+                                                              actors: dict[str, Actor]) -> None:
+    from medcoder.workbench import NotFound
+
+    admin, coder = actors["admin"], actors["coder"]
+    token = wb.issue_token(coder, "laptop")
+    assert wb.actor_for_user(coder.user_id) == coder
+    out = wb.deactivate_user(admin, coder.user_id)
+    assert out["active"] is False
+    with pytest.raises(AuthError):
+        wb.actor_for_token(token)
+    with pytest.raises(AuthError):
+        wb.actor_for_user(coder.user_id)
+    with pytest.raises(AuthError):
+        wb.authenticate("coder", "coder-password")
+    wb.update_user(admin, coder.user_id, active=True, role="biller")
+    assert wb.actor_for_token(token) == Actor(coder.user_id, "coder", "biller")
+    assert wb.actor_for_user(coder.user_id).role == "biller"
+    with pytest.raises(AuthError):
+        wb.actor_for_user(9999)
+    with pytest.raises(NotFound):
+        wb.update_user(admin, 9999, active=False)
+    with pytest.raises(Conflict):  # the admin cannot lock themselves out
+        wb.deactivate_user(admin, admin.user_id)
+    with pytest.raises(Conflict):
+        wb.update_user(admin, admin.user_id, role="coder")
+    with pytest.raises(MedcoderError, match="unknown role"):
+        wb.update_user(admin, coder.user_id, role="boss")

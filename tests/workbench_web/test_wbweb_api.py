@@ -41,7 +41,7 @@ def test_openapi_documents_stable_operation_ids(world: World) -> None:
     assert {"ingestDocument", "fhirSubmit", "fhirBundleSubmit", "codeNote", "listWorklist",
             "getEncounter", "decideCode", "sequenceCodes", "completeEncounter", "queryPhysician",
             "answerQuery", "buildClaim", "releaseClaim", "uploadRemit", "getHistory",
-            "getAccessLog", "getJob", "lookupCodes", "learnExamples", "whoAmI", "listUsers",
+            "getAccessLog", "getJob", "lookupCodes", "learnExamples", "whoAmI", "listUsers", "updateUser",
             "createUser", "issueToken", "listTokens", "revokeToken", "health"} <= ops
     assert "Problem" in spec["components"]["schemas"]
     assert "/fhir/$submit" in spec["paths"]
@@ -180,6 +180,8 @@ def test_rate_limit_is_429_with_retry_after(world: World) -> None:
     ("auditor", "post", "/api/v1/remits", None),
     ("biller", "post", "/api/v1/encounters/{id}/queries", {"question": "Type?"}),
     ("auditor", "post", "/api/v1/code", {"text": "cough"}),
+    ("biller", "post", "/api/v1/code", {"text": "cough"}),
+    ("coder", "patch", "/api/v1/users/1", {"active": True}),
     ("coder", "post", "/api/v1/users", {"username": "x", "password": "12345678", "role": "admin"}),
 ])
 def test_wrong_role_is_403(world: World, coded: int, role: str, method: str, path: str, body: Any) -> None:
@@ -201,6 +203,7 @@ def test_wrong_role_is_403(world: World, coded: int, role: str, method: str, pat
     ("post", "/api/v1/encounters/99999/complete", None),
     ("post", "/api/v1/encounters/99999/queries/1/answer", {"answer": "yes"}),
     ("delete", "/api/v1/tokens/99999", None),
+    ("patch", "/api/v1/users/99999", {"active": False}),
 ])
 def test_unknown_ids_are_404(world: World, method: str, path: str, body: Any) -> None:
     kw: dict[str, Any] = {"headers": world.h("admin")}
@@ -294,11 +297,15 @@ def _accept_all(world: World, eid: int) -> dict[str, Any]:
     return dict(r.json())
 
 
-def test_claim_build_release_and_remit(world: World) -> None:
+def test_claim_build_release_and_remit(world: World, tmp_path: Path) -> None:
+    """The round trip: the 837P the workbench released is read back, a payer's 835 paying it is
+    generated (``medcoder.remit.generate``), uploaded, and matched to the encounter."""
+    from dataclasses import replace
+
+    from medcoder.claims.readers.x837p import read_837p
     from medcoder.remit.generate import adjudicate, remittance_for
     from medcoder.remit.model import Party
     from medcoder.remit.writers.x835 import write_835
-    from medcoder.workbench import billing
 
     eid = world.ingest(patient=PATIENT)
     base = f"/api/v1/encounters/{eid}"
@@ -318,17 +325,45 @@ def test_claim_build_release_and_remit(world: World) -> None:
     problem(world.client.post(f"{base}/release", json={"fmt": "837p"}, headers=world.h("biller")), 409, "MC409")
     assert world.client.get(base, headers=world.h("biller")).json()["status"] == "released"
 
-    state = world.wb.encounter(world.actors["admin"], eid)
-    claim, _ = billing.build(world.settings, world.wb.kb, eid, state)
-    pay = adjudicate(claim, "paid", allowed={1: Decimal("92.14")})
-    rem = remittance_for([pay], payer=Party("MEDICARE", "PI", "00952"), payee=Party("CLINIC", "XX", "1234567893"),
-                         trace="T1", paid_on=dt.date(2026, 6, 1))
+    # the payer reads the released file (checked against its implementation guide by pyx12)
+    released = tmp_path / "released.837"
+    released.write_bytes(r.content)
+    (claim,) = read_837p(released)
+    assert claim.patient_control_number == f"WB{eid}" and claim.lines
+    allowed = {i: (ln.charge * Decimal("0.8")).quantize(Decimal("0.01"))
+               for i, ln in enumerate(claim.lines, start=1)}
+    pay = adjudicate(claim, "paid", allowed=allowed, coinsurance=Decimal("5.00"), payer_claim_id="PCN1")
+    other = replace(claim.patient, last_name="ROE", first_name="RICHARD", member_id="9ZZ9ZZ9ZZ99")
+    stray = adjudicate(replace(claim, patient_control_number="WB999999", patient=other,
+                               subscriber=other), "paid")  # another practice's patient
+    rem = remittance_for([pay, stray], payer=Party("MEDICARE", "PI", "00952"),
+                         payee=Party("CLINIC", "XX", "1234567893"), trace="T1", paid_on=dt.date(2026, 6, 1))
     text = write_835([rem], sender="00952", receiver="CLINIC", when=dt.datetime(2026, 6, 1, 8))
+    before = len(world.client.get(f"{base}/history", headers=world.h("biller")).json())
     r = world.client.post("/api/v1/remits", files={"file": ("era.835", text.encode())}, headers=world.h("biller"))
     assert r.status_code == 201, r.text
-    assert len(r.json()["matched"]) == 1
+    out = r.json()
+    assert out["totals"]["claims_matched"] == 1 and out["totals"]["remittance_claims_unmatched"] == 1
+    assert [u["patient_control_number"] for u in out["unmatched_payments"]] == ["WB999999"]
+    (m,) = out["matched"]
+    assert m["patient_control_number"] == f"WB{eid}" and m["method"] == "patient-control-number"
+    assert m["status"] == "1" and m["payer_claim_id"] == "PCN1"  # CLP02 1: processed as primary
+    assert Decimal(str(m["net_paid"])) == pay.paid == sum(allowed.values()) - Decimal("5.00")
+    assert Decimal(str(m["net_patient_responsibility"])) == Decimal("5.00")
+    assert len(m["lines"]) == len(claim.lines) and not m["remit_only"] and not m["claim_only"]
+
+    # the encounter shows the payment, and its history the remit event, by the biller
     enc = world.client.get(base, headers=world.h("biller")).json()
-    assert enc["remits"], "the remittance is posted on the encounter"
+    assert enc["status"] == "released"
+    (posted,) = enc["remits"]
+    assert posted["patient_control_number"] == f"WB{eid}"
+    assert Decimal(str(posted["net_paid"])) == pay.paid
+    hist = world.client.get(f"{base}/history", headers=world.h("biller")).json()
+    assert len(hist) == before + 1
+    last = hist[-1]
+    assert last["type"] == "remit_posted" and last["actor"] == "biller" and last["seq"] == enc["version"]
+    assert last["data"]["source"] == "era.835"
+    assert last["data"]["remit"]["payer_claim_id"] == "PCN1"
 
 
 def test_malformed_remit_is_422(world: World) -> None:
@@ -370,10 +405,18 @@ def test_worklist_filters(world: World, coded: int) -> None:
 
 
 def test_lookup(world: World) -> None:
-    rows = world.client.get("/api/v1/lookup?q=type 2 diabetes mellitus&date=2026-05-04&limit=20",
-                            headers=world.h("coder")).json()
-    assert any(r["code"].startswith("E11") for r in rows), rows
+    def codes(q: str, limit: int = 20) -> list[str]:
+        r = world.client.get("/api/v1/lookup", params={"q": q, "date": "2026-05-04", "limit": limit},
+                             headers=world.h("coder"))
+        assert r.status_code == 200, r.text
+        return [row["code"] for row in r.json()]
+
+    assert codes("diabetes")[0] == "E11.9"
+    assert codes("type 2 diabetes mellitus")[0] == "E11.9"
+    assert codes("e1122") == ["E11.22"]
+    assert codes("E11.2", limit=3) == ["E11.2", "E11.21", "E11.22"]
     problem(world.client.get("/api/v1/lookup", headers=world.h("coder")), 422, "MC100")
+    problem(world.client.get("/api/v1/lookup?q=cough&date=2026-13-01", headers=world.h("coder")), 422)
 
 
 def test_access_log_and_learn_examples(world: World, coded: int) -> None:

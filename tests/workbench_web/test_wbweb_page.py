@@ -135,6 +135,43 @@ def test_a_forged_session_cookie_is_ignored(world: World) -> None:
     assert c.get("/api/v1/me").status_code == 401
 
 
+def test_a_deactivated_users_token_and_session_are_refused_at_once(world: World) -> None:
+    admin = world.h("admin")
+    r = world.client.post("/api/v1/users", json={"username": "temp", "password": world.password,
+                                                 "role": "coder"}, headers=admin)
+    assert r.status_code == 201, r.text
+    uid = r.json()["id"]
+    c = page_client(world)
+    csrf = login(c, "temp")
+    token = c.post("/api/v1/tokens", json={"name": "t"}, headers={"X-CSRF-Token": csrf}).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert world.client.get("/api/v1/me", headers=bearer).json()["role"] == "coder"
+    assert c.get("/api/v1/me").json()["username"] == "temp"
+    # a changed role is the session's and the token's at their next request
+    r = world.client.patch(f"/api/v1/users/{uid}", json={"role": "auditor"}, headers=admin)
+    assert r.status_code == 200 and r.json()["role"] == "auditor"
+    assert c.get("/api/v1/me").json()["role"] == "auditor"
+    assert world.client.get("/api/v1/me", headers=bearer).json()["role"] == "auditor"
+    assert c.get("/api/v1/access-log").status_code == 200  # the auditor's right, at once
+    # deactivated: both refused on the very next request, the page goes back to the login
+    r = world.client.patch(f"/api/v1/users/{uid}", json={"active": False}, headers=admin)
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert world.client.get("/api/v1/me", headers=bearer).status_code == 401
+    assert c.get("/api/v1/me").status_code == 401
+    r = c.get("/worklist", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    r = c.post("/api/v1/code", json={"text": "Cough."}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 401
+    # only admins change users; an admin cannot lock themselves out
+    r = world.client.patch(f"/api/v1/users/{uid}", json={"active": True}, headers=world.h("coder"))
+    assert r.status_code == 403
+    me = world.actors["admin"].user_id
+    r = world.client.patch(f"/api/v1/users/{me}", json={"active": False}, headers=admin)
+    assert r.status_code == 409
+    assert world.client.patch("/api/v1/users/9999", json={"active": False}, headers=admin).status_code == 404
+    assert world.client.patch(f"/api/v1/users/{uid}", json={"role": "boss"}, headers=admin).status_code == 422
+
+
 def test_access_log_has_no_query_string_nor_body(world: World, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="medcoder.workbench.access"):
         world.client.get("/api/v1/worklist?q=Quarterfield", headers=world.h("coder"))
@@ -197,3 +234,15 @@ def test_serve_cli_user_add_and_token_issue(tmp_path: Path, monkeypatch: pytest.
     assert token.startswith("mcw_")
     r = runner.invoke(app, ["serve", "--help"])
     assert r.exit_code == 0 and "--port" in r.output
+    r = runner.invoke(app, ["user", "deactivate", "ann"])
+    assert r.exit_code == 0 and "deactivated user ann" in r.output, r.output
+    from medcoder.workbench import AuthError, Settings, Workbench
+
+    wb = Workbench.open(Settings.from_env())
+    try:
+        with pytest.raises(AuthError):
+            wb.actor_for_token(token)
+    finally:
+        wb.close()
+    r = runner.invoke(app, ["user", "deactivate", "nobody"])
+    assert r.exit_code != 0

@@ -4,8 +4,12 @@ role, the app over it, and a TestClient (imported with starlette's httpx notice 
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,11 @@ from medcoder.workbench.service import Workbench
 from medcoder.workbench.settings import Settings
 from medcoder.workbench.web import create_app
 
-__all__ = ["EXAMPLES", "PATIENT", "ROLES", "SECRET", "TestClient", "World", "csrf_of", "make_world"]
+__all__ = ["EXAMPLES", "PATIENT", "PG_ENV", "ROLES", "SECRET", "TestClient", "World", "csrf_of",
+           "make_world", "postgres_schema_url"]
 
 ROLES = ("coder", "biller", "auditor", "admin")
+PG_ENV = "MEDCODER_TEST_POSTGRES_URL"
 SECRET = "wbweb-test-secret-0123456789abcdef-xyz"
 PASSWORD = "correct horse battery"
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "medcoder" / "examples"
@@ -88,3 +94,27 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/worklist").text)
+
+
+@contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """A URL of the PostgreSQL database named by ``MEDCODER_TEST_POSTGRES_URL`` whose search_path
+    is a fresh schema (dropped afterwards); the test is skipped when the variable is not set."""
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: the PostgreSQL runs need a server "
+                    "(e.g. postgresql+psycopg://postgres@/medcoder_test?host=/tmp&port=55432)")
+    schema = "wbw_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in base else "?"
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

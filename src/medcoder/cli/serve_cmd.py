@@ -2,6 +2,7 @@
 
     medcoder serve [--host 127.0.0.1] [--port 8000] [--job-threads N]
     medcoder user add NAME --role coder|biller|auditor|admin      (password prompted or stdin)
+    medcoder user deactivate NAME                                  (tokens and sessions refused)
     medcoder token issue NAME --name laptop                        (printed once)
 
 Settings come from ``MEDCODER_*`` (``medcoder.workbench.settings``); outside development a
@@ -66,6 +67,31 @@ def user_add(
     finally:
         wb.close()
     print(f"created user {user.get('username', username)} ({user.get('role', role)}), id {user.get('id')}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    username: Annotated[str, typer.Argument(help="The login name.")],
+) -> None:
+    """Deactivate a workbench user: their tokens and sessions are refused from the next request."""
+    from medcoder.workbench.security import SYSTEM
+
+    wb = _open()
+    try:
+        user = wb.deactivate_user(SYSTEM, _user_id(wb, username))
+    finally:
+        wb.close()
+    print(f"deactivated user {user['username']} (id {user['id']})")
+
+
+def _user_id(wb: Any, username: str) -> int:
+    from medcoder.workbench.errors import NotFound
+    from medcoder.workbench.security import SYSTEM
+
+    users = [u for u in wb.list_users(SYSTEM) if u.get("username") == username]
+    if not users:
+        raise NotFound(f"user {username!r} not found")
+    return int(users[0]["id"])
 
 
 @token_app.command("issue")

@@ -32,6 +32,7 @@ __all__ = [
 ROLES = ("coder", "biller", "auditor", "admin")
 ACTIONS = (
     "ingest",
+    "code",
     "view",
     "decide",
     "query",
@@ -43,8 +44,11 @@ ACTIONS = (
     "users",
     "learn",
 )
+#: "code" is coding a note on the spot without storing it (``Workbench.code_note``, POST
+#: /api/v1/code): the coder's tool, not the biller's or the auditor's, and apart from "ingest"
+#: (which stores the note) so that either can be granted without the other.
 _BY_ROLE: dict[str, frozenset[str]] = {
-    "coder": frozenset({"ingest", "view", "decide", "query", "claim", "history"}),
+    "coder": frozenset({"ingest", "code", "view", "decide", "query", "claim", "history"}),
     "biller": frozenset({"view", "claim", "release", "remit", "history"}),
     "auditor": frozenset({"view", "history", "access_log"}),
     "admin": frozenset(ACTIONS),

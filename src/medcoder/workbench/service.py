@@ -3,6 +3,7 @@
     wb = Workbench.open(Settings.from_env())     checks the settings, migrates the database to head
     wb.ingest(actor, content) -> encounter summary (status "queued", one coding job enqueued)
     wb.run_pending(worker_id="w1") -> jobs coded
+    wb.code_note(actor, text) -> CodingResult JSON now, nothing stored
     wb.encounter(actor, id) / decide / sequence / complete / build_claim / release / history
 
 Statuses: queued -> coding -> ready -> in_review -> coded -> released ("error" if coding failed).
@@ -19,8 +20,10 @@ import dataclasses
 import datetime as _dt
 import logging
 import os
+import re
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,13 +35,15 @@ from medcoder.workbench.errors import AuthError, Conflict, Forbidden, NotFound, 
 from medcoder.workbench.security import ROLES, SYSTEM, Actor, authorize
 from medcoder.workbench.settings import Settings
 
-__all__ = ["STATUSES", "Workbench"]
+__all__ = ["STATUSES", "TOKEN_TOUCH_SECONDS", "Workbench"]
 
 log = logging.getLogger("medcoder.workbench")
 
 STATUSES = ("queued", "coding", "ready", "in_review", "coded", "released", "error")
 REVIEWABLE = ("ready", "in_review", "coded")
 KINDS = ("diagnosis", "procedure")
+#: a token's ``last_used_at`` is written at most once in this many seconds (not on every request)
+TOKEN_TOUCH_SECONDS = 60
 _FORMATS = {"text": "text", "encounter-json": "encounter-json", "fhir": "fhir", "hl7": "hl7v2",
             "hl7v2": "hl7v2", "json": "json", "auto": "auto"}
 
@@ -55,17 +60,21 @@ class Workbench:
     """The coding workbench over one database (SQLite file or PostgreSQL)."""
 
     def __init__(self, settings: Settings, *, kb: Any = None) -> None:
-        from medcoder.workbench.store.db import make_engine, session_factory
+        from medcoder.workbench.store.db import make_engine, read_session_factory, session_factory
 
         self.settings = settings
         self._kb = kb
         self.engine = make_engine(settings.database_url)
         self._sessions = session_factory(self.engine)
+        self._reads = read_session_factory(self.engine)
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._wake = threading.Event()
         #: test-only: called with the job id after a job is claimed, before it is coded
         self._job_hook: Callable[[int], None] | None = None
+        if settings.env == "test" and settings.test_job_delay > 0:  # MEDCODER_TEST_JOB_DELAY
+            delay = settings.test_job_delay
+            self._job_hook = lambda _job_id: time.sleep(delay)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, kb: Any = None) -> Workbench:
@@ -102,6 +111,12 @@ class Workbench:
         from medcoder.workbench.store.db import transaction
 
         return transaction(self._sessions)
+
+    def _read(self) -> Any:
+        """A transaction for reads only (on SQLite it takes no write lock)."""
+        from medcoder.workbench.store.db import transaction
+
+        return transaction(self._reads)
 
     # users -------------------------------------------------------------------------------
     def create_user(
@@ -190,7 +205,7 @@ class Workbench:
         from medcoder.workbench.store.models import ApiToken
 
         self._require_user(actor)
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.execute(select(ApiToken).where(ApiToken.user_id == actor.user_id)
                              .order_by(ApiToken.id)).scalars().all()
             return [{"id": t.id, "name": t.name, "created_at": _iso(t.created_at),
@@ -198,23 +213,80 @@ class Workbench:
                     for t in rows]
 
     def actor_for_token(self, token: str) -> Actor:
-        """The actor a bearer token belongs to (AuthError when unknown or revoked)."""
-        from sqlalchemy import select
+        """The actor a bearer token belongs to (AuthError when unknown, revoked, or its user is
+        deactivated). A read; ``last_used_at`` is written at most once a minute per token."""
+        from sqlalchemy import or_, select, update
 
         from medcoder.workbench.store.models import ApiToken, User, utcnow
 
         if not token or not token.startswith(security.TOKEN_PREFIX):
             raise AuthError("bad or revoked token")
-        with self._tx() as s:
+        with self._read() as s:
             row = s.execute(
-                select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id,
+                       User.username, User.role, User.active)
+                .join(User, User.id == ApiToken.user_id)
                 .where(ApiToken.token_hash == security.hash_token(token))
             ).first()
-            if row is None or row[0].revoked_at is not None or not row[1].active:
-                raise AuthError("bad or revoked token")
-            tok, user = row
-            tok.last_used_at = utcnow()
-            return Actor(user.id, user.username, user.role)
+        if row is None or row[1] is not None or not row[6]:
+            raise AuthError("bad or revoked token")
+        token_id, _revoked, last_used, uid, username, role, _active = row
+        now = utcnow()
+        stale = now - _dt.timedelta(seconds=TOKEN_TOUCH_SECONDS)
+        if last_used is None or last_used < stale:
+            with self._tx() as s:  # the WHERE makes concurrent requests write it once
+                s.execute(update(ApiToken)
+                          .where(ApiToken.id == token_id,
+                                 or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+                          .values(last_used_at=now)
+                          .execution_options(synchronize_session=False))
+        return Actor(uid, username, role)
+
+    def actor_for_user(self, user_id: int) -> Actor:
+        """The actor of a signed-in user (the page's session), read from the user row on every
+        request: a deactivated user or a changed role takes effect at once. AuthError when the
+        user is gone or deactivated."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import User
+
+        with self._read() as s:
+            row = s.execute(select(User.id, User.username, User.role, User.active)
+                            .where(User.id == user_id)).first()
+        if row is None or not row[3]:
+            raise AuthError("the session's user is unknown or deactivated: log in again")
+        return Actor(row[0], row[1], row[2])
+
+    def update_user(
+        self, actor: Actor, user_id: int, *, active: bool | None = None, role: str | None = None
+    ) -> dict[str, Any]:
+        """Deactivate or reactivate a user, or change their role (admins). Takes effect on the
+        user's next request, by token or session. An admin may not deactivate or demote
+        themselves (the last admin would lock everyone out)."""
+        from medcoder.workbench.store.models import User
+
+        authorize(actor, "users")
+        if role is not None and role not in ROLES:
+            raise InputError(f"unknown role {role!r}; expected one of: {', '.join(ROLES)}",
+                             where="role")
+        with self._tx() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} not found")
+            if user.id == actor.user_id and (active is False or (role not in (None, user.role))):
+                raise Conflict("you may not deactivate yourself or change your own role")
+            if active is not None:
+                user.active = bool(active)
+            if role is not None:
+                user.role = role
+            s.flush()
+            out = self._user_dict(user)
+        log.info("user %s updated: active=%s role=%s", user_id, out["active"], out["role"])
+        return out
+
+    def deactivate_user(self, actor: Actor, user_id: int) -> dict[str, Any]:
+        """Deactivate a user (admins): their tokens and sessions are refused from now on."""
+        return self.update_user(actor, user_id, active=False)
 
     def list_users(self, actor: Actor) -> list[dict[str, Any]]:
         """Every user (id, username, role, created_at, active); admins only."""
@@ -223,7 +295,7 @@ class Workbench:
         from medcoder.workbench.store.models import User
 
         authorize(actor, "users")
-        with self._tx() as s:
+        with self._read() as s:
             return [self._user_dict(u) for u in s.execute(select(User).order_by(User.id)).scalars()]
 
     def _require_user(self, actor: Actor | None) -> None:
@@ -346,6 +418,48 @@ class Workbench:
         summary["encounters"] = [dict(summary)]
         return summary
 
+    def code_note(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        setting: str | None = None,
+        date_of_service: str | None = None,
+        age: int | None = None,
+        sex: str | None = None,
+        mode: str = "billing",
+    ) -> dict[str, Any]:
+        """Code one note now and return the CodingResult JSON (``docs/formats.md``); nothing is
+        stored and nothing is logged but the fact of the call.
+
+        No lock: the coder is shared by the request threads and the background workers, and it
+        is safe to share in the way the workbench uses it. ``coder_for`` hands out one cached
+        ``DiagnosisCoder`` per knowledge base and release, whose dictionary, context engine and
+        tabular reader are read-only while coding (the reader's SQLite connection is opened with
+        ``check_same_thread=False`` and serialised by SQLite; the memo dicts and one-entry scan
+        cache only ever hold whole, equal values); everything a note produces lives in locals
+        of ``code``. The one per-note attribute, ``DiagnosisCoder._sentences``, is read only
+        with a site model, which the workbench never passes. A lock would not add throughput
+        either way (coding is CPU-bound Python under the GIL).
+        """
+        from medcoder.coding import code_text
+
+        authorize(actor, "code")
+        body = text if isinstance(text, str) else ""
+        if not body.strip():
+            raise InputError("the note text is empty", where="text")
+        size = len(body.encode("utf-8"))
+        if size > self.settings.max_upload_bytes:
+            raise TooLarge(f"the note has {size} bytes; the limit is "
+                           f"{self.settings.max_upload_bytes}", where="text")
+        if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130):
+            raise InputError("age is a whole number of years from 0 to 130", where="age")
+        if sex is not None and sex not in ("M", "F", "U"):
+            raise InputError(f"unknown sex {sex!r}; expected M, F or U", where="sex")
+        result = code_text(body, setting=setting or "outpatient", date_of_service=date_of_service,
+                           age=age, sex=sex or "U", mode=mode, kb=self.kb)
+        return result.to_dict()
+
     def _summary(self, row: Any) -> dict[str, Any]:
         st = row.state
         pat = st.get("patient") or {}
@@ -461,7 +575,7 @@ class Workbench:
         from medcoder.workbench.store.models import JobRow
 
         authorize(actor, "view")
-        with self._tx() as s:
+        with self._read() as s:
             j = s.get(JobRow, job_id)
             if j is None:
                 raise NotFound(f"job {job_id} not found")
@@ -475,7 +589,7 @@ class Workbench:
         from medcoder.workbench import jobs
 
         authorize(actor, "view")
-        with self._tx() as s:
+        with self._read() as s:
             return jobs.counts(s)
 
     # worklist and encounter -----------------------------------------------------------------
@@ -522,7 +636,7 @@ class Workbench:
             if q.strip().isdigit():
                 alts.append(EncounterRow.id == int(q.strip()))
             conds.append(or_(*alts))
-        with self._tx() as s:
+        with self._read() as s:
             total = s.execute(select(func.count()).select_from(EncounterRow).where(*conds)).scalar_one()
             rows = s.execute(select(EncounterRow).where(*conds).order_by(EncounterRow.id.desc())
                              .limit(limit).offset(offset)).scalars().all()
@@ -820,7 +934,7 @@ class Workbench:
         from medcoder.workbench.store.models import EventRow
 
         authorize(actor, "history")
-        with self._tx() as s:
+        with self._read() as s:
             self._load(s, encounter_id)
             rows = s.execute(select(EventRow).where(EventRow.encounter_id == encounter_id)
                              .order_by(EventRow.seq)).scalars().all()
@@ -843,7 +957,7 @@ class Workbench:
         stmt = select(AccessLogRow).order_by(AccessLogRow.id.desc()).limit(max(1, min(limit, 1000)))
         if encounter_id is not None:
             stmt = stmt.where(AccessLogRow.encounter_id == encounter_id)
-        with self._tx() as s:
+        with self._read() as s:
             return [{"id": r.id, "at": _iso(r.at), "user_id": r.user_id, "username": r.username,
                      "encounter_id": r.encounter_id, "action": r.action}
                     for r in s.execute(stmt).scalars()]
@@ -857,8 +971,19 @@ class Workbench:
         kind: str = "diagnosis",
         limit: int = 20,
     ) -> list[dict[str, Any]]:
-        """Code search for adding a code: [{code, title, kind, source}] (ICD-10-CM: the Index
-        and the Tabular; a code typed in full is validated)."""
+        """Code search for adding a code: [{code, title, kind, system, source, billable}], best
+        first. Diagnoses, from medcoder's own readers in this order, each code once:
+
+        1. a code typed in any spelling ("E11.22", "e1122", "E11.2"): that code, then the codes
+           under it, nearest first (source "code"); only these ([] for a code that does not
+           exist on the date);
+        2. what the coder reads in the words (``code_text`` in mentions mode, the Index-derived
+           dictionary the notes are coded with: "diabetes" is E11.9), source "coder";
+        3. ``medcoder lookup``'s answer (``codesets.lookup``): Index paths when an Index is
+           loaded, then Tabular title matches ranked by words matched and BM25.
+
+        Procedures: a code typed in full is validated (CPT descriptors are never shown).
+        """
         from medcoder.codesets.lookup import lookup as cm_lookup
 
         authorize(actor, "view")
@@ -867,26 +992,42 @@ class Workbench:
         words = (query or "").strip()
         if not words:
             raise InputError("lookup needs some words or a code", where="query")
+        limit = max(1, min(int(limit), 100))
         out: list[dict[str, Any]] = []
         if kind == "procedure":
             try:
                 title, system, code = self._validate_code(words.upper(), kind, {"date_of_service": date})
                 out.append({"code": code, "title": title, "kind": kind, "system": system,
-                            "source": "validate"})
+                            "source": "validate", "billable": True})
             except InputError:
                 pass
             return out[:limit]
-        found = cm_lookup(words, date, limit=limit, kb=self.kb)
+        tab = self.kb.open("icd10cm-tabular", date).reader
         seen: set[str] = set()
-        for group in ("index", "tabular"):
-            for hit in found.get(group) or []:
-                code = hit.get("code")
-                if not code or code in seen:
-                    continue
+
+        def add(code: str | None, title: str | None, source: str) -> None:
+            if code and code not in seen and len(out) < limit:
                 seen.add(code)
-                out.append({"code": code, "title": hit.get("title") or hit.get("path") or "",
-                            "kind": kind, "system": "ICD-10-CM", "source": group})
-        return out[:limit]
+                out.append({"code": code, "title": title or tab.title(code) or "", "kind": kind,
+                            "system": "ICD-10-CM", "source": source,
+                            "billable": bool(tab.is_billable(code))})
+
+        if _looks_like_code(words):  # a code: it and the codes under it, or nothing
+            for code in _code_and_below(tab, words, limit):
+                add(code, None, "code")
+            return out
+        if any(c.isalpha() for c in words):
+            from medcoder.coding import code_text
+
+            read = code_text(words, mode="mentions", date_of_service=date, kb=self.kb)
+            for d in read.diagnoses:
+                add(d.code, d.description, "coder")
+        if len(out) < limit:
+            found = cm_lookup(words, date, limit=limit, kb=self.kb)
+            for group in ("index", "tabular"):
+                for hit in found.get(group) or []:
+                    add(hit.get("code"), hit.get("title"), group)
+        return out
 
     def learn_examples(self, actor: Actor) -> list[dict[str, Any]]:
         """Coded encounters as training rows for ``medcoder learn`` (text + final codes)."""
@@ -896,7 +1037,7 @@ class Workbench:
         from medcoder.workbench.store.models import EncounterRow
 
         authorize(actor, "learn")
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.execute(select(EncounterRow).where(EncounterRow.status.in_(LEARN_STATUSES))
                              .order_by(EncounterRow.id)).scalars().all()
             return [example_row(r.id, r.text, r.state) for r in rows]
@@ -909,6 +1050,34 @@ def _dummy_hash() -> str:
     if not _dummy:
         _dummy.append(security.hash_password("not-a-real-password"))
     return _dummy[0]
+
+
+#: an ICD-10-CM code or code prefix, dot optional: E11.22, e1122, E11.2, I1A.0, S72.001A
+_CODE_LIKE = re.compile(r"^[A-Z][0-9][0-9A-Z]\.?[0-9A-Z]{0,4}$")
+
+
+def _looks_like_code(words: str) -> bool:
+    return bool(_CODE_LIKE.match(words.strip().upper().replace(" ", "")))
+
+
+def _code_and_below(tab: Any, words: str, limit: int) -> list[str]:
+    """The code a query names (normalised as the Tabular does) and the codes under it, nearest
+    first (its children in Tabular order, then theirs); [] when the query names no code."""
+    from medcoder.codesets.icd10cm.reader import normalize
+
+    if not _looks_like_code(words):
+        return []
+    code = normalize(words)
+    if tab.title(code) is None:
+        return []
+    out = [code]
+    queue = [code]
+    while queue and len(out) < limit:
+        for kid in tab.children(queue.pop(0)):
+            if kid not in out:
+                out.append(kid)
+                queue.append(kid)
+    return out[:limit]
 
 
 def _plain(value: Any) -> Any:

@@ -8,6 +8,11 @@
     MEDCODER_RATE_LIMIT        requests per minute per client (default 600)
     MEDCODER_SESSION_MINUTES   session lifetime (default 480)
     MEDCODER_JOB_THREADS       background coding threads of the web app (default 1)
+    MEDCODER_JOB_LEASE_SECONDS how long a claimed job is a worker's before another takes it
+                               again (default 300)
+    MEDCODER_TEST_JOB_DELAY    seconds each job waits after it is claimed, before it is coded;
+                               honoured only when MEDCODER_ENV=test (the restart tests use it
+                               to kill a server mid-queue), refused by ``check()`` otherwise
     MEDCODER_DATA              the knowledge base data dir (as everywhere in medcoder)
     MEDCODER_BILLING_PROFILE   the practice's billing profile (YAML) used to build claims; in
                                development and test the bundled example profile is used without it
@@ -44,6 +49,16 @@ def _int_env(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}", where=name) from None
 
 
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}", where=name) from None
+
+
 def _data_root(data_dir: str | None) -> Path:
     if data_dir:
         return Path(data_dir).expanduser()
@@ -69,6 +84,8 @@ class Settings:
     #: the billing profile (YAML/JSON) claims are built with; None = the bundled example profile
     #: (development and test only)
     billing_profile: str | None = None
+    #: test only (MEDCODER_ENV=test): seconds each claimed job waits before it is coded
+    test_job_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.env not in ENVS:
@@ -93,9 +110,12 @@ class Settings:
             "rate_limit_per_minute": _int_env("MEDCODER_RATE_LIMIT", 600),
             "session_minutes": _int_env("MEDCODER_SESSION_MINUTES", 480),
             "job_threads": _int_env("MEDCODER_JOB_THREADS", 1),
+            "job_lease_seconds": _int_env("MEDCODER_JOB_LEASE_SECONDS", 300),
             "data_dir": os.environ.get("MEDCODER_DATA") or None,
             "billing_profile": os.environ.get("MEDCODER_BILLING_PROFILE") or None,
         }
+        if values["env"] == "test":  # never read outside tests
+            values["test_job_delay"] = _float_env("MEDCODER_TEST_JOB_DELAY", 0.0)
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(overrides) - names)
         if unknown:
@@ -111,6 +131,11 @@ class Settings:
         """Refuse a missing, default or short secret outside development; returns self."""
         if self.max_upload_bytes <= 0 or self.job_threads < 0 or self.session_minutes <= 0:
             raise ConfigError("max_upload_bytes and session_minutes must be > 0, job_threads >= 0")
+        if self.job_lease_seconds <= 0:
+            raise ConfigError("MEDCODER_JOB_LEASE_SECONDS must be > 0", where="MEDCODER_JOB_LEASE_SECONDS")
+        if self.test_job_delay and self.env != "test":
+            raise ConfigError("MEDCODER_TEST_JOB_DELAY is for tests only (MEDCODER_ENV=test)",
+                              where="MEDCODER_TEST_JOB_DELAY")
         if self.env == "development":
             return self
         secret = self.secret_key

@@ -2,7 +2,9 @@
 
 SQLite (the embedded default): one file, WAL journal, foreign keys on, a busy timeout, and every
 transaction opened with ``BEGIN IMMEDIATE`` so that writers from several threads or processes
-queue for the write lock instead of failing half-way. PostgreSQL: ``postgresql+psycopg://``.
+queue for the write lock instead of failing half-way; a session from ``read_session_factory``
+(reads only: sign-in checks, the worklist, history) opens a plain deferred ``BEGIN`` instead,
+which under WAL neither waits for nor blocks a writer. PostgreSQL: ``postgresql+psycopg://``.
 Migrations are Alembic's, shipped in ``medcoder.workbench.migrations`` and run programmatically
 (``migrate(engine)``); no ``alembic.ini`` is needed.
 """
@@ -20,9 +22,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "make_engine", "migrate",
-           "session_factory", "transaction"]
+           "read_session_factory", "session_factory", "transaction"]
 
 BUSY_TIMEOUT_MS = 30_000
+#: the execution option that marks a read-only session (SQLite opens it with a deferred BEGIN)
+READ_ONLY = "medcoder_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +52,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(parsed, pool_pre_ping=True)
@@ -56,6 +61,12 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads only: on SQLite their transactions take no write lock (a write in one
+    would fail with "database is locked" under contention, so none is made)."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

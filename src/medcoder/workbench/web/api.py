@@ -6,13 +6,12 @@ Operation ids are stable (clients are generated from them): ingestDocument, fhir
 fhirBundleSubmit, codeNote, listWorklist, getEncounter, decideCode, sequenceCodes,
 completeEncounter, queryPhysician, answerQuery, buildClaim, releaseClaim, uploadRemit,
 getHistory, getAccessLog, getJob, lookupCodes, learnExamples, whoAmI, listUsers, createUser,
-issueToken, listTokens, revokeToken.
+updateUser, issueToken, listTokens, revokeToken.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.errors import InputError
-from medcoder.workbench.security import Actor, authorize
+from medcoder.workbench.security import Actor
 from medcoder.workbench.web.auth import api_actor
 
 __all__ = ["fhir_router", "router"]
@@ -160,41 +159,22 @@ class CodeNoteIn(BaseModel):
     mode: Literal["billing", "mentions"] = "billing"
 
 
-_code_lock = threading.Lock()
-
-
-def _kb(request: Request) -> Any:
-    kb = getattr(request.app.state, "kb", None)
-    if kb is None:
-        kb = getattr(request.app.state.workbench, "kb", None)
-        if kb is None:
-            data_dir = request.app.state.settings.data_dir
-            from medcoder.codesets.kb import default_kb
-
-            if data_dir:
-                from pathlib import Path
-
-                from medcoder.codesets.kb import KnowledgeBase
-                from medcoder.codesets.store import DataStore
-
-                kb = KnowledgeBase(DataStore(Path(data_dir)))
-            else:
-                kb = default_kb()
-        request.app.state.kb = kb
-    return kb
-
-
-@router.post("/code", operation_id="codeNote", tags=["coding"], responses=ERRORS)
-def code_note(request: Request, body: CodeNoteIn, actor: ActorDep) -> dict[str, Any]:
+@router.post("/code", operation_id="codeNote", tags=["coding"],
+             responses={**ERRORS, 200: {"description": "the CodingResult JSON (docs/formats.md)",
+                                        "content": {"application/json": {"schema": {"type": "object"}}}}})
+def code_note(request: Request, body: CodeNoteIn, actor: ActorDep) -> Response:
     """Code one note now and return the CodingResult JSON (``docs/formats.md``); nothing is stored."""
-    authorize(actor, "ingest")
-    from medcoder.coding import code_text
+    out = _wb(request).code_note(actor, body.text, setting=body.setting,
+                                 date_of_service=body.date_of_service, age=body.age, sex=body.sex,
+                                 mode=body.mode)
+    return json_response(out)
 
-    kb = _kb(request)
-    with _code_lock:
-        result = code_text(body.text, setting=body.setting, date_of_service=body.date_of_service,
-                           age=body.age, sex=body.sex, mode=body.mode, kb=kb)
-    return result.to_dict()
+
+def json_response(out: Any, status_code: int = 200) -> Response:
+    """``out`` (plain JSON types already) serialised once, without FastAPI's jsonable_encoder
+    walk over every nested value."""
+    return Response(json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                    status_code=status_code, media_type="application/json")
 
 
 # worklist and encounters -----------------------------------------------------------------------
@@ -415,6 +395,19 @@ class UserIn(BaseModel):
 def create_user(request: Request, body: UserIn, actor: ActorDep) -> dict[str, Any]:
     """Create a user (admins)."""
     return dict(_wb(request).create_user(actor, body.username, body.password, body.role))
+
+
+class UserUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: bool | None = Field(None, description="false deactivates: the user's tokens and "
+                                "sessions are refused from the next request")
+    role: Literal["coder", "biller", "auditor", "admin"] | None = None
+
+
+@router.patch("/users/{user_id}", operation_id="updateUser", tags=["users"], responses=ERRORS)
+def update_user(request: Request, user_id: int, body: UserUpdateIn, actor: ActorDep) -> dict[str, Any]:
+    """Deactivate or reactivate a user, or change their role (admins); at once."""
+    return dict(_wb(request).update_user(actor, user_id, active=body.active, role=body.role))
 
 
 class TokenIn(BaseModel):

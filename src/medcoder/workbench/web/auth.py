@@ -4,7 +4,10 @@
     Cookie: mc_session=...          the page; signed (itsdangerous) with the settings' secret,
                                     HttpOnly, SameSite=Lax, Secure outside development, expires
                                     after ``session_minutes``. It holds the user id, name and role
-                                    and a random CSRF token; nothing else.
+                                    and a random CSRF token; nothing else. The actor is read from
+                                    the user row on every request (``Workbench.actor_for_user``),
+                                    never from the cookie: a deactivated user or a changed role
+                                    takes effect at once.
 
 A request authenticated by the session cookie with an unsafe method (POST, PUT, PATCH, DELETE)
 must carry the session's CSRF token: the ``csrf_token`` form field (forms) or the
@@ -80,11 +83,28 @@ def new_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _session_actor(session: dict[str, Any]) -> Actor | None:
+def _session_uid(session: dict[str, Any]) -> int | None:
     try:
-        return Actor(int(session["uid"]), str(session["u"]), str(session["r"]))
+        return int(session["uid"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _session_actor(request: Request, session: dict[str, Any]) -> Actor | None:
+    """The session's user as the database has them now (cached on the request); None when the
+    session has no user or the user is gone or deactivated."""
+    if hasattr(request.state, "session_actor"):
+        cached: Actor | None = request.state.session_actor
+        return cached
+    uid = _session_uid(session)
+    actor: Actor | None = None
+    if uid is not None:
+        try:
+            actor = request.app.state.workbench.actor_for_user(uid)
+        except AuthError:
+            actor = None
+    request.state.session_actor = actor
+    return actor
 
 
 def check_csrf(request: Request, session: dict[str, Any], form_token: str | None = None) -> None:
@@ -113,16 +133,20 @@ def api_actor(request: Request) -> Actor:
             raise AuthError("the Authorization header must be 'Bearer <token>'")
         return _note_user(request, request.app.state.workbench.actor_for_token(token.strip()))
     session = session_of(request)
-    actor = _session_actor(session)
-    if actor is None:
+    if _session_uid(session) is None:
         raise AuthError("not authenticated: send 'Authorization: Bearer <token>' or log in")
+    actor = _session_actor(request, session)
+    if actor is None:
+        raise AuthError("the session's user is unknown or deactivated: log in again")
     check_csrf(request, session)
     return _note_user(request, actor)
 
 
 def page_actor(request: Request) -> Actor | None:
-    """The page's actor from the session, or None (the page redirects to /login)."""
-    actor = _session_actor(session_of(request))
+    """The page's actor: the session's user as the database has them now, or None (the page
+    redirects to /login). Reads the database once per request: call it from a worker thread
+    (sync routes) or through ``run_in_threadpool``."""
+    actor = _session_actor(request, session_of(request))
     if actor is not None:
         _note_user(request, actor)
     return actor
