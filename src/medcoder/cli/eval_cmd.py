@@ -146,7 +146,14 @@ def render_report(console: Any, report: Report) -> None:
 
 
 def learn(
-    data: DataArg,
+    data: Annotated[
+        Path | None,
+        typer.Argument(help="The CodiEsp folder (train/, dev/); or give --workbench instead."),
+    ] = None,
+    workbench: Annotated[
+        bool, typer.Option("--workbench", help="Learn from the workbench's coded encounters "
+                           "(MEDCODER_DATABASE_URL) instead of a CodiEsp folder.")
+    ] = False,
     split: Annotated[str, typer.Option(help="The split to learn from (train; score on dev).")] = "train",
     lang: LangOpt = "en",
     min_support: Annotated[int, typer.Option(help="Documents a phrase-code pair needs.")] = 2,
@@ -155,10 +162,20 @@ def learn(
     ] = 0.3,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn phrases, priors and co-occurrence from coded CodiEsp documents into the data dir."""
-    from medcoder.learn.codiesp import learn_codiesp
+    """Learn phrases, priors and co-occurrence from coded documents into the data dir: a CodiEsp
+    folder, or (--workbench) the encounters the workbench's coders completed."""
+    if workbench == (data is not None):
+        raise InputError("give either a CodiEsp folder or --workbench (one source at a time)",
+                         where="medcoder learn")
+    if workbench:
+        from medcoder.learn.workbench import learn_workbench
 
-    model = learn_codiesp(data, split, lang, min_support=min_support, min_precision=min_precision)
+        model = learn_workbench(min_support=min_support, min_precision=min_precision)
+    else:
+        from medcoder.learn.codiesp import learn_codiesp
+
+        assert data is not None
+        model = learn_codiesp(data, split, lang, min_support=min_support, min_precision=min_precision)
     path = model.save()
     summary = {**model.summary(), "path": str(path)}
     if as_json:
@@ -169,7 +186,7 @@ def learn(
     console.print(
         f"[green]learned[/] {summary['phrases']:,} phrases for {summary['codes_with_phrases']:,} codes "
         f"and priors for {summary['codes_with_priors']:,} codes from {prov['documents']} "
-        f"{prov['split']} documents -> {path}"
+        f"{prov.get('split', prov.get('corpus', ''))} documents -> {path}"
     )
     from rich.table import Table
 
