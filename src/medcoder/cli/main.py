@@ -18,7 +18,7 @@ from medcoder.errors import MedcoderError
 
 app = typer.Typer(
     name="medcoder",
-    help="Medical coding with a human coder in control: code sets, lookups, and (soon) coding, claims, remits and audits.",
+    help="Medical coding with a human coder in control: code sets, coding, claims, remittances, audits, batch jobs and the workbench.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
