@@ -143,6 +143,8 @@ class DiagnosisCoder:
         for mn in mentions:
             m = mn.match
             words = set(norm_words(text[mn.sentence[0] : mn.sentence[1]]))
+            if m.sides is not None:  # several sides in the sentence: only this site's own
+                words = (words - matcher.SIDES) | m.sides
             # the entry's code, then any manifestation code the Index prints in brackets after
             # it ("Amyloidosis, heart E85.4 [I43]"): both are reported, etiology first
             for code, etiology in ((m.term.code, None), *((x, m.term.code) for x in m.term.also)):

@@ -6,6 +6,17 @@ when each of its words is found within a window around its rarest word (the anch
 matches of a sentence the most specific survive: a term whose words are a strict subset of
 another match's words, on the same note words, is dropped ("diabetes" inside "type 2 diabetes
 mellitus with diabetic chronic kidney disease").
+
+A word the note says is absent ("without aura": ``normalize.tokens`` sets ``neg``) fills two
+slots: "~aura", which a term saying "without aura" asks for, and "aura", marked negated. A term
+may take all its words from negated slots ("no fever": ConText then flags the mention negated),
+but never some of them: "migraine without aura" is not "migraine with aura".
+
+Sides: when a sentence names more than one side ("osteoarthritis of right knee and left
+shoulder"), each side word belongs to the site written next to it (the next content word in its
+list item, else the one before). A term takes a side word only with the word it belongs to, and
+a match records the sides that belong to its own words (``Match.sides``) for the completion of
+its code (ICD-10-CM Guideline I.B.13, laterality: the side documented for that site).
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from medcoder.coders.diagnosis.normalize import tokens
+from medcoder.coders.diagnosis.normalize import NEG, tokens
 from medcoder.coders.diagnosis.terms import PRIORITY, Term, TermDictionary
 
 
@@ -23,6 +34,7 @@ class Slot(NamedTuple):
     word: str
     start: int
     end: int
+    neg: bool = False  # the note says the word is absent ("without aura")
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,9 @@ class Match:
     # content words of the note inside the match that are not the term's: 0 when the term is
     # written as one phrase ("left knee pain"), 1 for "pain in the left knee" read as "knee pain"
     spread: int = 0
+    # the side words that belong to the match's own words, when the sentence names several
+    # sides; None when it names one or none (then any side word of the sentence is the side)
+    sides: frozenset[str] | None = None
 
     @property
     def start(self) -> int:
@@ -66,7 +81,7 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
             exp = multi.get(key)
             if exp:
                 for w in exp:
-                    out.append(Slot(pos, w, t.start, toks[i + 1].end))
+                    _fill(out, pos, w, t.start, toks[i + 1].end, t.neg)
                 i += 2
                 pos += 1
                 continue
@@ -74,15 +89,21 @@ def slots(text: str, start: int, end: int, d: TermDictionary) -> list[Slot]:
         # an abbreviation is only trusted written as one (upper case or mixed: "HTN", "AFib")
         if exp1 and (text[t.start : t.end] != raw or len(raw) > 4):
             for w in exp1:
-                out.append(Slot(pos, w, t.start, t.end))
+                _fill(out, pos, w, t.start, t.end, t.neg)
         elif t.norm:
-            out.append(Slot(pos, t.norm, t.start, t.end))
+            _fill(out, pos, t.norm, t.start, t.end, t.neg)
         else:
             i += 1  # a stop word takes no position: windows count content words
             continue
         i += 1
         pos += 1
     return out
+
+
+def _fill(out: list[Slot], pos: int, word: str, start: int, end: int, neg: bool) -> None:
+    if neg and not word.startswith(NEG):
+        out.append(Slot(pos, NEG + word, start, end, True))
+    out.append(Slot(pos, word, start, end, neg))
 
 
 def _enumerator(text: str, s: int, e: int, sentence_start: int) -> bool:
@@ -93,6 +114,26 @@ def _enumerator(text: str, s: int, e: int, sentence_start: int) -> bool:
         return False  # a decimal: "3.5"
     before = text[max(sentence_start, text.rfind("\n", 0, s) + 1) : s]
     return before.strip() == ""
+
+
+SIDES = frozenset({"right", "left", "bilateral"})
+
+
+def _side_owners(sl: list[Slot], item: dict[int, int]) -> dict[int, tuple[str, int]] | None:
+    """Side word position -> (side, position of the word it belongs to), when the sentence
+    names more than one side; None otherwise."""
+    sides = [s for s in sl if s.word in SIDES and not s.neg]
+    if len({s.word for s in sides}) < 2:
+        return None
+    words = sorted({s.pos for s in sl if s.word not in SIDES})
+    owners: dict[int, tuple[str, int]] = {}
+    for s in sides:
+        same = [p for p in words if item.get(p) == item.get(s.pos)]
+        after = [p for p in same if p > s.pos]
+        before = [p for p in same if p < s.pos]
+        owner = after[0] if after else before[-1] if before else -1
+        owners[s.pos] = (s.word, owner)
+    return owners
 
 
 def _nearest(options: list[Slot], pos: int) -> Slot:
@@ -113,6 +154,8 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
         where.setdefault(s.word, []).append(s)
     found: list[Match] = []
     present = set(where)
+    items = _list_items(text, sl)
+    owners = _side_owners(sl, items)
     for anchor, anchor_slots in where.items():
         anchored = d.anchored(anchor, max_terms)
         if not anchored:
@@ -124,9 +167,14 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
             for a in anchor_slots:
                 chosen: list[Slot] = []
                 ok = True
+                # the term's plain words are all asserted or all said absent, never a mix
+                polarity = a.neg and not a.word.startswith(NEG)
                 for w in term.words:
-                    best = _nearest(where[w], a.pos)
-                    if abs(best.pos - a.pos) > win:
+                    options = where[w]
+                    if not w.startswith(NEG):
+                        options = [s for s in options if s.neg == polarity] or options
+                    best = _nearest(options, a.pos)
+                    if abs(best.pos - a.pos) > win or (not w.startswith(NEG) and best.neg != polarity):
                         ok = False
                         break
                     chosen.append(best)
@@ -136,12 +184,17 @@ def find(text: str, start: int, end: int, d: TermDictionary, max_terms: int = 40
                 hi = max(s.pos for s in chosen)
                 if hi - lo > win:
                     continue
-                spans = tuple(sorted({(s.start, s.end) for s in chosen}))
                 pos = frozenset(s.pos for s in chosen)
+                sides: frozenset[str] | None = None
+                if owners is not None:
+                    if any(s.word in SIDES and owners[s.pos][1] not in pos for s in chosen if s.pos in owners):
+                        continue  # "right knee and left shoulder" is not "right shoulder"
+                    sides = frozenset(w for p, (w, o) in owners.items() if o in pos)
+                spans = tuple(sorted({(s.start, s.end) for s in chosen}))
                 spread = len({p for p in content if lo < p < hi} - pos)
-                found.append(Match(term, spans, pos, spread))
+                found.append(Match(term, spans, pos, spread, sides))
                 break
-    found = _within_list_items(found, _list_items(text, sl))
+    found = _not_from_status(_within_list_items(found, items), items, sl)
     return most_specific(_behaviour_stated(found))
 
 
@@ -202,6 +255,44 @@ def _within_list_items(found: list[Match], item: dict[int, int]) -> list[Match]:
             and len({item[p] for p in o.positions}) == 1
         }
         if len(own & parts) < 2:
+            out.append(m)
+    return out
+
+
+# words that say how a finding is, not what the patient has ("mood stable", "gait normal")
+STATUS = frozenset(
+    ["stable", "unchanged", "improved", "improving", "better", "good", "fine", "ok", "okay", "normal", "euthymic", "appropriate", "intact", "steady"]
+)
+
+
+def _not_from_status(found: list[Match], item: dict[int, int], sl: list[Slot]) -> list[Match]:
+    """Drop a match that borrows another condition's words to turn a status statement into a
+    diagnosis: in "anxiety disorder, mood stable", "mood stable" says how the mood is; it is
+    not "mood disorder" (F39) made of its "mood" and the anxiety disorder's "disorder": a
+    status word states no condition. "Angina, stable" stays stable angina: there the status
+    word is the term's own word."""
+    status_items = {item[s.pos] for s in sl if s.word in STATUS and not s.neg}
+    if not status_items:
+        return found
+    word_at = {s.pos: s.word for s in sl}
+    out = []
+    for m in found:
+        parts = {item[p] for p in m.positions}
+        drop = False
+        for part in parts & status_items:
+            taken = {p for p in m.positions if item[p] == part}
+            if any(word_at.get(p) in STATUS for p in taken):
+                continue  # the status word is the term's own ("stable angina")
+            rest = m.positions - taken
+            covered = {
+                p
+                for o in found
+                if o is not m and len({item[q] for q in o.positions}) == 1 and item[next(iter(o.positions))] != part
+                for p in o.positions
+            }
+            if rest and rest <= covered:
+                drop = True
+        if not drop:
             out.append(m)
     return out
 

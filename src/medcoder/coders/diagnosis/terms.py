@@ -36,18 +36,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from medcoder.coders.diagnosis.normalize import norm_words, stem
+from medcoder.coders.diagnosis.normalize import NEG, norm_words, stem, written_words
 from medcoder.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 16  # 16: Term is a NamedTuple
+FORMAT_VERSION = 17  # 16: Term is a NamedTuple; 17: absent words ("~aura") kept in terms
 
 # source -> priority when two terms with the same words point at different codes
 PRIORITY = {"lexicon": 5, "learned": 4, "index": 3, "neoplasm": 3, "see": 2, "title": 2, "inclusion": 2}
 
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_WITHOUT = re.compile(r"\b(without|w/o)\b[^,;]*", re.I)
+_NOT = re.compile(r"\b(?:not|no)\b", re.I)
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
@@ -79,7 +79,7 @@ class Term(NamedTuple):
     """
 
     code: str
-    words: tuple[str, ...]  # distinct normalised content words, in order
+    words: tuple[str, ...]  # distinct normalised content words, in order; "~w": w said absent
     source: str
     weight: float = 1.0  # learned precision, or 1.0
     text: str = ""  # the term as printed (for rationale)
@@ -96,17 +96,37 @@ class TermDictionary:
     frequency: dict[str, int] = field(default_factory=dict)
 
     def add(
-        self, code: str, text: str, source: str, weight: float = 1.0, also: tuple[str, ...] = ()
+        self,
+        code: str,
+        text: str,
+        source: str,
+        weight: float = 1.0,
+        also: tuple[str, ...] = (),
+        *,
+        bare: bool = False,
     ) -> None:
+        """Add a term. ``bare``: a Tabular title that says some words are absent with
+        "without" ("Migraine without aura") is also added without them, for the bare mention its
+        code is the default for ("migraine"); a note that writes "without aura" still meets the
+        full term. Words said absent with "not" ("not intractable", "not applicable") stay."""
         if code.startswith("Z68"):
             return  # BMI codes come from the documented value, by rule (Guideline I.B.14)
         words = tuple(dict.fromkeys(norm_words(text)))
-        if not words:
+        self._add(code, words, text, source, weight, also)
+        if bare and any(w.startswith(NEG) for w in words):
+            without = {w for w in norm_words(_NOT.sub(" ", text)) if w.startswith(NEG)}
+            if without:
+                self._add(code, tuple(w for w in words if w not in without), text, source, weight, also)
+
+    def _add(
+        self, code: str, words: tuple[str, ...], text: str, source: str, weight: float, also: tuple[str, ...]
+    ) -> None:
+        if not words or all(w.startswith(NEG) for w in words):
             return
         if len(words) == 1 and source != "lexicon" and words[0] in NOT_ALONE:
             return
         if len(words) == 1 and source != "lexicon":
-            raw = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", _PAREN.sub(" ", text))}
+            raw = written_words(_PAREN.sub(" ", text))
             if (raw - _FUNCTION) - {words[0]} - {w for w in raw if stem(w) == words[0]}:
                 return  # "Blood type A" is not what a bare "blood" means
         self.terms.append(Term(code, words, source, weight, text, also))
@@ -177,9 +197,7 @@ def lexicon_rows() -> list[dict[str, str]]:
 
 
 def _clean_title(title: str) -> str:
-    t = _PAREN.sub(" ", title)
-    t = _WITHOUT.sub(" ", t)
-    return t
+    return _PAREN.sub(" ", title)
 
 
 _RESIDUAL = re.compile(r"\bother\b|elsewhere classified|classified elsewhere", re.I)
@@ -196,11 +214,11 @@ def add_tabular(d: TermDictionary, reader: Any) -> None:
         if _RESIDUAL.search(title):
             continue
         title = _EXCEPT.sub(" ", title)
-        d.add(code, _clean_title(title), "title")
+        d.add(code, _clean_title(title), "title", bare=True)
         if "(" in title:  # the title with its nonessential words too: more specific
-            d.add(code, title, "title")
+            d.add(code, title, "title", bare=True)
     for node, text in db.execute("SELECT node, text FROM notes WHERE type = 'inclusionTerm'"):
-        d.add(node, _clean_title(text), "inclusion")
+        d.add(node, _clean_title(text), "inclusion", bare=True)
 
 
 def index_code(printed: str) -> str | None:
@@ -231,7 +249,7 @@ def add_index(d: TermDictionary, reader: Any, tabular: Any) -> None:
             continue
         also = tuple(m for m in map(index_code, json.loads(manif or "[]")) if m)
         steps = json.loads(path)
-        text = " ".join(steps)
+        text = ", ".join(steps)  # each step its own phrase: "without aura" governs only "aura"
         words = norm_words(text)
         if len(set(words)) == 1:
             # a one-word entry must share its word with the code's Tabular wording (guards
@@ -251,7 +269,7 @@ def add_see_references(d: TermDictionary, reader: Any) -> None:
     db = reader._db
     rows = db.execute("SELECT path, see FROM terms WHERE code IS NULL AND see IS NOT NULL").fetchall()
     for path, see in rows:
-        words = set(norm_words(" ".join(json.loads(path))))
+        words = set(norm_words(", ".join(json.loads(path))))
         if not words - NOT_ALONE - SEE_GENERIC or words & SEE_NOT_A_CONDITION:
             continue
         try:
@@ -262,7 +280,7 @@ def add_see_references(d: TermDictionary, reader: Any) -> None:
             continue
         c = index_code(res.code)
         if c:
-            d.add(c, " ".join(json.loads(path)), "see")
+            d.add(c, ", ".join(json.loads(path)), "see")
 
 
 # Neoplasm Table column -> the words a note uses for that behaviour (ICD-10-CM Index: "Carcinoma

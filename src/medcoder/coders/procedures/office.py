@@ -1363,9 +1363,42 @@ def _labs(visit: Visit, doc: _Doc) -> list[_Line]:
             why = [f"point-of-care test done in the office ({r.source})"]
             if units == 2:
                 why.append("influenza A and B: two antigens, two units")
+            if r.code == "36415":
+                units, more, why_draws = _draws(doc, rx, m)
+                spans += more
+                why.append(why_draws)
             out.append(_Line(r.code, spans, why, units=units))
             break
     return out
+
+
+_CLOCK = re.compile(r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b|\b(?:[01]?\d|2[0-3])[0-5]\d\s*h(?:ou)?rs?\b", re.I)
+_TIMES = re.compile(r"\b(?:x|times)\s*(\d)\b|\b(\d)\s*(?:times|draws|sticks)\b|\b(twice)\b", re.I)
+DRAW_RULE = ("CMS Pub. 100-04 ch. 16 §60.1.4: one collection fee per patient encounter, regardless "
+             "of the number of specimens drawn; a series for one test is one encounter")
+
+
+def _draws(doc: _Doc, rx: re.Pattern[str], first: re.Match[str]) -> tuple[int, list[tuple[int, int]], str]:
+    """Units of 36415: one per encounter (separate draws at separately documented times each
+    count), never one per specimen or per stick of the same draw."""
+    times: dict[str, tuple[int, int]] = {}
+    for m in rx.finditer(doc.text, first.start()):
+        if not _done(doc, m.start(), m.end()):
+            continue
+        lo, hi = doc.sentence(m.start())
+        t = _CLOCK.search(doc.text, lo, hi)
+        if t is not None:
+            times.setdefault(t.group(0).replace(" ", "").lower(), (t.start(), t.end()))
+    if len(times) >= 2:
+        return len(times), list(times.values()), (
+            f"{len(times)} draws at separately documented times, each its own encounter: "
+            f"{len(times)} units ({DRAW_RULE})")
+    lo, hi = doc.sentence(first.start())
+    many = _TIMES.search(doc.text, lo, hi)
+    if many is not None:
+        return 1, [(many.start(), many.end())], (
+            f"'{many.group(0)}' in one encounter: one unit ({DRAW_RULE})")
+    return 1, [], f"one unit ({DRAW_RULE})"
 
 
 # -- the family -------------------------------------------------------------------------------
