@@ -14,7 +14,7 @@ from medcoder.workbench.store.db import (
 )
 from medcoder.workbench.store.models import Base
 
-TABLES = {"users", "api_tokens", "encounters", "events", "jobs", "access_log"}
+TABLES = {"users", "api_tokens", "encounters", "events", "jobs", "access_log", "remits"}
 
 
 def test_migrate_from_empty_to_head_and_models_match(db_url: str) -> None:
@@ -25,14 +25,14 @@ def test_migrate_from_empty_to_head_and_models_match(db_url: str) -> None:
     try:
         assert current_revision(engine) is None
         migrate(engine)
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
         names = set(inspect(engine).get_table_names())
         assert names >= TABLES | {"alembic_version"}
         with engine.connect() as conn:  # `alembic check`: nothing left to autogenerate
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []
         migrate(engine)  # idempotent at head
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
     finally:
         engine.dispose()
 

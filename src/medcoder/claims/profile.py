@@ -57,6 +57,12 @@ class Profile:
     def charge(self, code: str) -> Decimal | None:
         return self.charges.get(code.upper())
 
+    def pricing(self) -> tuple[dict[str, Any] | None, Path | None]:
+        """The ``pricing`` section and the folder its contract paths are relative to (the
+        profile file's folder; None when the profile was not read from a file)."""
+        base = Path(self.source).resolve().parent if self.source and Path(self.source).is_file() else None
+        return self.sections.get("pricing"), base
+
 
 class _Reader:
     def __init__(self, source: str) -> None:

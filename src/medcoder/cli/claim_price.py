@@ -48,13 +48,12 @@ def claim_price(
 
 
 def pricing_section(profile: Path | None) -> tuple[dict[str, Any] | None, Path | None]:
-    """The profile's ``pricing`` section and the folder its contract paths are relative to
-    (None, None without a profile)."""
+    """The profile file's ``pricing`` section and its folder (None, None without a profile)."""
     if profile is None:
         return None, None
     from medcoder.claims.profile import load_profile
 
-    return load_profile(profile).sections.get("pricing"), profile.resolve().parent
+    return load_profile(profile).pricing()
 
 
 def _render(console: Any, results: list[tuple[Path, Any]]) -> None:

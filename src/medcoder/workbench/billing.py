@@ -21,7 +21,8 @@ from medcoder.workbench.errors import ConfigError, Conflict
 from medcoder.workbench.events import final_codes
 from medcoder.workbench.settings import Settings
 
-__all__ = ["RELEASE_FORMATS", "build", "control_number", "load_billing_profile", "write"]
+__all__ = ["RELEASE_FORMATS", "build", "control_number", "load_billing_profile", "price",
+           "write"]
 
 RELEASE_FORMATS = {
     "837p": ("application/edi-x12", ".837"),
@@ -46,6 +47,16 @@ def load_billing_profile(settings: Settings) -> Any:
         )
     example = resources.files("medcoder") / "examples" / "practice-profile.yaml"
     return load_profile(Path(str(example)))
+
+
+def price(settings: Settings, kb: Any, claim: Any, payer: str | None = None) -> Any:
+    """The claim's ``ClaimPrice`` with the billing profile's pricing section (what pricing
+    expects the payer to allow); DataError when a fee schedule it needs is not loaded,
+    InputError for a bad pricing section or contract file."""
+    from medcoder.claims.pricing import price_claim
+
+    pricing, base_dir = load_billing_profile(settings).pricing()
+    return price_claim(claim, kb, pricing=pricing, payer_key=payer, base_dir=base_dir)
 
 
 def _patient(patient: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
@@ -129,10 +140,7 @@ def build(settings: Settings, kb: Any, encounter_id: int, state: dict[str, Any])
     edits = findings + [f.to_dict() for f in report.findings]
     payment: dict[str, Any] | None
     try:
-        from medcoder.claims.pricing import price_claim
-
-        payment = price_claim(claim, kb, pricing=profile.sections.get("pricing"),
-                              payer_key=payer).to_dict()
+        payment = price(settings, kb, claim, payer).to_dict()
     except DataError as exc:  # a fee schedule is not loaded: the claim is still built
         payment = {"priced": False, "reason": exc.message}
     view = {

@@ -18,7 +18,12 @@ Event types and their ``data``:
     query_answered  {query_id, answer}
     claim_built     {claim, edits, payment}
     released        {fmt, filename, claim_id}
-    remit_posted    {remit}
+    remit_posted    {remit, source, remit_ids, trace_numbers}   remit: the claim's match (paid vs
+                    expected, denials explained); one event per encounter per 835 posted
+
+``summary_columns(state)`` gives the worklist's columns of the encounter row (status, setting,
+payer, date of service, patient display, lowest confidence, number of codes, error), written in
+the same transaction as each event.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["DECISIONS", "EVENT_TYPES", "FINAL", "apply", "final_codes", "initial_state", "project"]
+__all__ = ["DECISIONS", "EVENT_TYPES", "FINAL", "SUMMARY_COLUMNS", "apply", "final_codes",
+           "initial_state", "lowest_confidence", "project", "summary_columns"]
 
 EVENT_TYPES = (
     "ingested",
@@ -205,7 +211,11 @@ def apply(state: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
         state["released"] = dict(data)
         state["status"] = "released"
     elif etype == "remit_posted":
-        state["remits"].append(dict(data.get("remit") or {}))
+        posted = dict(data.get("remit") or {})
+        posted["posting"] = {"source": data.get("source"), "remit_ids": list(data.get("remit_ids") or []),
+                             "trace_numbers": list(data.get("trace_numbers") or []),
+                             "at": event.get("at"), "by": event.get("actor")}
+        state["remits"].append(posted)
     else:
         raise ValueError(f"unknown event type {etype!r}")
     return state
@@ -228,3 +238,29 @@ def final_codes(state: Mapping[str, Any], kind: str | None = None) -> list[dict[
 def lowest_confidence(state: Mapping[str, Any]) -> float | None:
     values = [e["confidence"] for e in state["codes"] if e.get("confidence") is not None]
     return min(values) if values else None
+
+
+#: the encounter row's columns that ``summary_columns`` fills (the worklist reads only these,
+#: with id, created_at, updated_at, version, source_format and source_name)
+SUMMARY_COLUMNS = ("status", "setting", "payer", "date_of_service", "patient_name", "patient_age",
+                   "patient_sex", "confidence", "n_codes", "error")
+
+
+def summary_columns(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The worklist's columns of an encounter in ``state`` (see ``SUMMARY_COLUMNS``)."""
+    pat = state.get("patient") or {}
+    age = pat.get("age")
+    name = pat.get("name")
+    sex = pat.get("sex")
+    return {
+        "status": state["status"],
+        "setting": state.get("setting"),
+        "payer": state.get("payer"),
+        "date_of_service": state.get("date_of_service"),
+        "patient_name": str(name)[:200] if name else None,
+        "patient_age": age if isinstance(age, int) and not isinstance(age, bool) else None,
+        "patient_sex": str(sex)[:1] if sex else None,
+        "confidence": lowest_confidence(state),
+        "n_codes": sum(1 for e in state["codes"] if e["status"] != "rejected"),
+        "error": dict(state["error"]) if state.get("error") else None,
+    }

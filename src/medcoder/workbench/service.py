@@ -333,12 +333,8 @@ class Workbench:
                        actor=actor.username, type=etype, data=data, reason=reason))
         row.version = seq
         row.state = state
-        row.status = state["status"]
-        row.setting = state["setting"]
-        row.payer = state["payer"]
-        row.date_of_service = state["date_of_service"]
-        row.confidence = ev.lowest_confidence(state)
-        row.n_codes = sum(1 for e in state["codes"] if e["status"] != "rejected")
+        for column, value in ev.summary_columns(state).items():
+            setattr(row, column, value)
         row.updated_at = now
         s.flush()
         return state
@@ -357,13 +353,14 @@ class Workbench:
         patient: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Read a document (text, encounter JSON, FHIR Bundle, HL7 v2), store it as a queued
-        encounter and enqueue its coding job in one transaction. Returns the summary, with
-        "encounters" listing every encounter created. ``patient`` may carry the claim's
-        demographics (last_name, first_name, birth_date, sex, member_id, address)."""
+        encounter and enqueue its coding job in one transaction. A FHIR Bundle with several
+        Encounters whose notes name them makes one encounter each (``fhirsplit``), all in that
+        transaction. Returns the first one's summary, with "encounters" listing every encounter
+        created. ``patient`` may carry the claim's demographics (last_name, first_name,
+        birth_date, sex, member_id, address)."""
         from medcoder.dates import parse_date
         from medcoder.readers import read_document
-        from medcoder.workbench import jobs
-        from medcoder.workbench.store.models import EncounterRow
+        from medcoder.workbench.fhirsplit import split_bundle
 
         authorize(actor, "ingest")
         data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
@@ -379,9 +376,32 @@ class Workbench:
             raise InputError("patient: expected an object {last_name, first_name, ...}",
                              where="patient")
         name = os.path.basename(filename) if filename else "upload"
-        enc = read_document(data, name=name, fmt=key, setting=setting, date_of_service=dos)
-        if not enc.text.strip():
-            raise InputError("the document has no note text", where=name)
+        parts = split_bundle(data, name=name) if key in ("fhir", "json", "auto") else None
+        docs = ([(f"{name}#{p.label}", read_document(p.data, name=name, fmt="fhir", setting=setting,
+                                                    date_of_service=dos)) for p in parts]
+                if parts else [(name, read_document(data, name=name, fmt=key, setting=setting,
+                                                    date_of_service=dos))])
+        for _, enc in docs:
+            if not enc.text.strip():
+                raise InputError("the document has no note text", where=name)
+        summaries: list[dict[str, Any]] = []
+        with self._tx() as s:  # every encounter of the document, or none
+            for source_name, enc in docs:
+                summaries.append(self._store(s, actor, enc, source_name[:255], payer, patient))
+        self._wake.set()
+        for one in summaries:
+            log.info("encounter %s ingested (%s), job %s queued", one["id"], one["source_format"],
+                     one["job_id"])
+        summary = dict(summaries[0])
+        summary["encounters"] = [dict(x) for x in summaries]
+        return summary
+
+    def _store(self, s: Any, actor: Actor, enc: Any, source_name: str, payer: str | None,
+               patient: dict[str, Any] | None) -> dict[str, Any]:
+        """Store one read document as a queued encounter with its coding job (in ``s``)."""
+        from medcoder.workbench import jobs
+        from medcoder.workbench.store.models import EncounterRow
+
         document = {
             "setting": enc.setting,
             "date_of_service": enc.date_of_service.isoformat() if enc.date_of_service else None,
@@ -397,25 +417,20 @@ class Workbench:
                 pat[k] = v if not isinstance(v, _dt.date) else v.isoformat()
         pat["name"] = (" ".join(str(pat[k]) for k in ("first_name", "last_name") if pat.get(k))
                        or None)
-        with self._tx() as s:
-            row = EncounterRow(text=enc.text, source_format=enc.source_format,
-                               source_name=name[:255], document=document, status="queued",
-                               state=ev.initial_state(), version=0,
-                               created_by=actor.user_id or None)
-            s.add(row)
-            s.flush()
-            self._append(s, row, actor, "ingested", {
-                "setting": enc.setting, "payer": payer,
-                "date_of_service": document["date_of_service"], "patient": pat,
-                "source_format": enc.source_format, "source_name": name[:255],
-            })
-            job = jobs.enqueue(s, row.id)
-            summary = self._summary(row)
-            summary["job_id"] = job.id
-        self._wake.set()
-        log.info("encounter %s ingested (%s), job %s queued", summary["id"],
-                 enc.source_format, summary["job_id"])
-        summary["encounters"] = [dict(summary)]
+        row = EncounterRow(text=enc.text, source_format=enc.source_format,
+                           source_name=source_name, document=document, status="queued",
+                           state=ev.initial_state(), version=0,
+                           created_by=actor.user_id or None)
+        s.add(row)
+        s.flush()
+        self._append(s, row, actor, "ingested", {
+            "setting": enc.setting, "payer": payer,
+            "date_of_service": document["date_of_service"], "patient": pat,
+            "source_format": enc.source_format, "source_name": source_name,
+        })
+        job = jobs.enqueue(s, row.id)
+        summary = self._summary(row)
+        summary["job_id"] = job.id
         return summary
 
     def code_note(
@@ -460,17 +475,18 @@ class Workbench:
                            age=age, sex=sex or "U", mode=mode, kb=self.kb)
         return result.to_dict()
 
-    def _summary(self, row: Any) -> dict[str, Any]:
-        st = row.state
-        pat = st.get("patient") or {}
+    @staticmethod
+    def _summary(row: Any) -> dict[str, Any]:
+        """The worklist summary from the row's summary columns (an ORM row or a selected row
+        of ``_SUMMARY_SELECT``; never the state or the note)."""
         return {
             "id": row.id, "status": row.status, "setting": row.setting, "payer": row.payer,
             "date_of_service": row.date_of_service,
-            "patient": {"name": pat.get("name"), "age": pat.get("age"), "sex": pat.get("sex")},
+            "patient": {"name": row.patient_name, "age": row.patient_age, "sex": row.patient_sex},
             "created_at": _iso(row.created_at), "updated_at": _iso(row.updated_at),
             "confidence": row.confidence, "n_codes": row.n_codes, "version": row.version,
             "source_format": row.source_format, "source_name": row.source_name,
-            "error": st.get("error"),
+            "error": dict(row.error) if row.error else None,
         }
 
     def run_pending(self, *, worker_id: str, limit: int | None = None) -> int:
@@ -636,11 +652,13 @@ class Workbench:
             if q.strip().isdigit():
                 alts.append(EncounterRow.id == int(q.strip()))
             conds.append(or_(*alts))
+        columns = [getattr(EncounterRow, c) for c in _SUMMARY_SELECT]
         with self._read() as s:
             total = s.execute(select(func.count()).select_from(EncounterRow).where(*conds)).scalar_one()
-            rows = s.execute(select(EncounterRow).where(*conds).order_by(EncounterRow.id.desc())
-                             .limit(limit).offset(offset)).scalars().all()
-            return {"total": int(total), "items": [self._summary(r) for r in rows]}
+            rows = s.execute(select(*columns).where(*conds)
+                             .order_by(EncounterRow.created_at.desc(), EncounterRow.id.desc())
+                             .limit(limit).offset(offset)).all()
+        return {"total": int(total), "items": [self._summary(r) for r in rows]}
 
     def encounter(self, actor: Actor, encounter_id: int) -> dict[str, Any]:
         """The full encounter (note text, suggestions, codes, queries, claim); logs the access."""
@@ -884,14 +902,26 @@ class Workbench:
     def upload_remit(
         self, actor: Actor, content: bytes | str, *, filename: str | None = None
     ) -> dict[str, Any]:
-        """Read an 835 and match its payments against released claims; each matched encounter
-        gets a ``remit_posted`` event. Returns the match (totals, matched, unmatched)."""
+        """Read an 835, match its payments against released claims priced with the billing
+        profile (expected vs paid: underpaid / overpaid lines), explain each denied or reduced
+        line (CARC/RARC wording, denial category and action) and post them: each matched
+        encounter gets one ``remit_posted`` event, each payment a ``remits`` row.
+
+        A payment is posted once. The same file again (same sha256), or a file whose every
+        payment (TRN02 trace number + TRN03 originator) was already posted, is refused with
+        Conflict (409) naming when and by whom it was posted, and records nothing; a file with
+        new payments and already-posted ones posts the new ones and lists the others under
+        "already_posted". Returns the match (totals, matched, unmatched, pricing_notes,
+        posted, already_posted)."""
+        import hashlib
+
         from sqlalchemy import select
+        from sqlalchemy.exc import IntegrityError
 
         from medcoder.remit.match import match
-        from medcoder.remit.readers.x835 import read_835_text
+        from medcoder.remit.readers.x835 import RemitBatch, read_835_text
         from medcoder.workbench import billing
-        from medcoder.workbench.store.models import EncounterRow
+        from medcoder.workbench.store.models import EncounterRow, RemitRow
 
         authorize(actor, "remit")
         data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
@@ -903,11 +933,34 @@ class Workbench:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("an 835 is ASCII/UTF-8 text", where=name) from None
-        remits = read_835_text(text, source=name, validate=False)
-        with self._tx() as s:
+        sha = hashlib.sha256(data).hexdigest()
+        batch = RemitBatch()
+        for rem in read_835_text(text, source=name, validate=False):
+            batch.add(rem)  # the same payment twice in one file: once
+        with self._read() as s:
+            same_file = s.execute(select(RemitRow).where(RemitRow.file_sha256 == sha)
+                                  .order_by(RemitRow.id)).scalars().first()
+            if same_file is not None:
+                raise Conflict(f"this 835 file was already posted on {_iso(same_file.posted_at)} by "
+                               f"{same_file.posted_by} (remittance {same_file.id}, trace "
+                               f"{same_file.trace_number or 'none'}); nothing was posted again",
+                               where=name)
+            already = []
+            fresh = []
+            for rem in batch.remittances:
+                hit = self._posted_trace(s, rem)
+                if hit is None:
+                    fresh.append(rem)
+                else:
+                    already.append(_remit_ref(hit))
             released = s.execute(select(EncounterRow.id, EncounterRow.state)
                                  .where(EncounterRow.status == "released")).all()
-        claims, ids = [], {}
+        if not fresh:
+            first = already[0]
+            raise Conflict(f"payment trace {first['trace_number']} from {first['trace_originator']} "
+                           f"was already posted on {first['posted_at']} by {first['posted_by']} "
+                           f"(remittance {first['remit_id']}); nothing was posted again", where=name)
+        claims, ids, prices, notes = [], {}, {}, []
         for enc_id, state in released:
             try:
                 claim, _view = billing.build(self.settings, self.kb, enc_id, copy.deepcopy(state))
@@ -915,16 +968,80 @@ class Workbench:
                 continue
             claims.append(claim)
             ids[claim.patient_control_number] = enc_id
-        result = match(remits, claims)
+            try:
+                prices[claim.patient_control_number] = billing.price(self.settings, self.kb, claim)
+            except MedcoderError as exc:  # e.g. no fee schedule loaded: matched, not priced
+                notes.append(f"claim {claim.patient_control_number} not priced: {exc.message}")
+        result = match(fresh, claims, prices=prices or None)
         out = result.to_dict()
-        with self._tx() as s:
-            for m in out["matched"]:
-                enc_id = ids.get(str(m.get("patient_control_number") or ""))
-                if enc_id is None:
-                    continue
-                row = self._load(s, enc_id, lock=True)
-                self._append(s, row, actor, "remit_posted", {"remit": m, "source": name})
+        out["pricing_notes"] = notes
+        out["already_posted"] = already
+        origin = {id(p): k for k, rem in enumerate(fresh) for p in rem.claims}
+        explain = _DenialExplainer(self.kb)
+        for cm, m in zip(result.matched, out["matched"], strict=True):
+            explain.attach(cm, m)
+        try:
+            with self._tx() as s:
+                rows = []
+                for k, rem in enumerate(fresh):
+                    if self._posted_trace(s, rem) is not None:
+                        raise Conflict(f"payment trace {rem.trace_number} was posted by another "
+                                       "upload meanwhile; nothing was posted", where=name)
+                    row = RemitRow(
+                        posted_by_id=actor.user_id or None, posted_by=actor.username,
+                        source=name[:255], file_sha256=sha,
+                        trace_number=(rem.trace_number or None) and rem.trace_number[:80],
+                        trace_originator=(rem.trace_originator or "")[:80],
+                        payer=(rem.payer.name or None) and rem.payer.name[:200],
+                        payment_date=rem.payment_date.isoformat() if rem.payment_date else None,
+                        total_paid=str(rem.total_paid),
+                        claims_matched=sum(1 for cm in result.matched
+                                           if any(origin.get(id(p)) == k for p in cm.payments)))
+                    s.add(row)
+                    rows.append(row)
+                s.flush()
+                for cm, m in zip(result.matched, out["matched"], strict=True):
+                    enc_id = ids.get(str(m.get("patient_control_number") or ""))
+                    if enc_id is None:
+                        continue
+                    which = sorted({origin[id(p)] for p in cm.payments if id(p) in origin})
+                    enc = self._load(s, enc_id, lock=True)
+                    self._append(s, enc, actor, "remit_posted", {
+                        "remit": m, "source": name, "remit_ids": [rows[k].id for k in which],
+                        "trace_numbers": [fresh[k].trace_number for k in which]})
+                out["posted"] = [_remit_ref(r) for r in rows]
+        except IntegrityError:  # the unique trace: another upload of the same payment won
+            raise Conflict("this 835's payment was posted by another upload at the same time; "
+                           "nothing was posted", where=name) from None
+        log.info("remittance %s posted: %s payment(s), %s claim(s) matched", sha[:12],
+                 len(fresh), len(result.matched))
         return out
+
+    @staticmethod
+    def _posted_trace(s: Any, rem: Any) -> Any:
+        """The ``remits`` row of an earlier posting of ``rem``'s payment (TRN02 + TRN03), or None."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import RemitRow
+
+        if not rem.trace_number:
+            return None
+        return s.execute(select(RemitRow).where(
+            RemitRow.trace_number == rem.trace_number[:80],
+            RemitRow.trace_originator == (rem.trace_originator or "")[:80])).scalars().first()
+
+    def remits(self, actor: Actor, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The 835 payments posted, newest first: {remit_id, trace_number, trace_originator,
+        payer, payment_date, total_paid, claims_matched, source, posted_at, posted_by}."""
+        from sqlalchemy import select
+
+        from medcoder.workbench.store.models import RemitRow
+
+        authorize(actor, "remit")
+        with self._read() as s:
+            rows = s.execute(select(RemitRow).order_by(RemitRow.id.desc())
+                             .limit(max(1, min(limit, 1000)))).scalars().all()
+            return [_remit_ref(r) for r in rows]
 
     # history, audit, lookup, learn ------------------------------------------------------------
     def history(self, actor: Actor, encounter_id: int) -> list[dict[str, Any]]:
@@ -1043,6 +1160,10 @@ class Workbench:
             return [example_row(r.id, r.text, r.state) for r in rows]
 
 
+#: the encounter columns the worklist selects (never ``text`` or ``state``)
+_SUMMARY_SELECT = ("id", "created_at", "updated_at", "version", "source_format", "source_name",
+                   *ev.SUMMARY_COLUMNS)
+
 _dummy: list[str] = []
 
 
@@ -1054,6 +1175,49 @@ def _dummy_hash() -> str:
 
 #: an ICD-10-CM code or code prefix, dot optional: E11.22, e1122, E11.2, I1A.0, S72.001A
 _CODE_LIKE = re.compile(r"^[A-Z][0-9][0-9A-Z]\.?[0-9A-Z]{0,4}$")
+
+
+def _remit_ref(row: Any) -> dict[str, Any]:
+    return {"remit_id": row.id, "trace_number": row.trace_number,
+            "trace_originator": row.trace_originator, "payer": row.payer,
+            "payment_date": row.payment_date, "total_paid": row.total_paid,
+            "claims_matched": row.claims_matched, "source": row.source,
+            "posted_at": _iso(row.posted_at), "posted_by": row.posted_by}
+
+
+class _DenialExplainer:
+    """Adds to a matched claim's JSON the denials of its adjudications that count
+    (``remit.denials.classify``: category, action, plain reason) with the wording of each CARC
+    and RARC (``remit.explain``: "description not loaded" when the lists are not imported): on
+    the claim (``denials``) and on each denied or reduced line (``denial``)."""
+
+    def __init__(self, kb: Any) -> None:
+        from medcoder.remit.explain import Explainer
+
+        self._ex = Explainer(kb)
+
+    def _code(self, kind: str, code: str, on: _dt.date | None) -> dict[str, Any]:
+        ct = self._ex.describe(kind, code, on)
+        return {"code": ct.code, "text": ct.text, "known": ct.known}
+
+    def attach(self, cm: Any, m: dict[str, Any]) -> None:
+        from medcoder.remit.denials import classify
+        from medcoder.remit.model import to_dict
+
+        m["denials"] = []
+        lines = {(ln.get("payment"), ln.get("remit_line")): ln for ln in m.get("lines") or []}
+        for pi in cm.effective:
+            payment = cm.payments[pi]
+            day = payment.service_from
+            for d in classify(payment):
+                item = to_dict(d)
+                item["carcs"] = [self._code("carc", c, day) for c in d.carcs]
+                item["rarcs"] = [self._code("rarc", r, day) for r in d.rarcs]
+                item["group_text"] = self._code("claim-adjustment-groups", d.group, day)["text"]
+                m["denials"].append(item)
+                line = lines.get((pi, d.line)) if d.line is not None else None
+                if line is not None:
+                    line["denial"] = item
 
 
 def _looks_like_code(words: str) -> bool:

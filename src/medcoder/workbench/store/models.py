@@ -3,10 +3,13 @@
     users          who may log in, their role and argon2 password hash
     api_tokens     bearer tokens: only the sha256 of the secret is stored
     encounters     one row per ingested document: the note text, the reader's fields, and the
-                   projection of its events (status, codes, claim, version) cached for the worklist
+                   projection of its events (status, codes, claim, version) cached: the worklist
+                   reads only its summary columns (``events.summary_columns``)
     events         the append-only history of every change to an encounter (who, when, what, why)
     jobs           the coding queue: queued -> running (leased) -> done | failed
     access_log     who viewed which encounter's note, when
+    remits         every 835 payment posted (TRN02 trace + TRN03 originator, the file's sha256):
+                   the same payment is never posted twice
 
 Times are naive UTC.
 """
@@ -73,6 +76,7 @@ class ApiToken(Base):
 
 class EncounterRow(Base):
     __tablename__ = "encounters"
+    __table_args__ = (Index("ix_encounters_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[_dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -89,6 +93,10 @@ class EncounterRow(Base):
     date_of_service: Mapped[str | None] = mapped_column(String(10))
     confidence: Mapped[float | None] = mapped_column(Float)
     n_codes: Mapped[int] = mapped_column(Integer, default=0)
+    patient_name: Mapped[str | None] = mapped_column(String(200))
+    patient_age: Mapped[int | None] = mapped_column(Integer)
+    patient_sex: Mapped[str | None] = mapped_column(String(1))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {code, message}: never note text
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[_dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -136,3 +144,23 @@ class AccessLogRow(Base):
     username: Mapped[str] = mapped_column(String(150))
     encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), default="view")
+
+
+class RemitRow(Base):
+    """One 835 payment (ST/SE transaction) posted to the workbench."""
+
+    __tablename__ = "remits"
+    __table_args__ = (UniqueConstraint("trace_originator", "trace_number", name="uq_remits_trace"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    posted_at: Mapped[_dt.datetime] = mapped_column(DateTime, default=utcnow)
+    posted_by_id: Mapped[int | None] = mapped_column(Integer)
+    posted_by: Mapped[str] = mapped_column(String(150))
+    source: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    trace_number: Mapped[str | None] = mapped_column(String(80))  # TRN02; None when absent
+    trace_originator: Mapped[str] = mapped_column(String(80), default="")  # TRN03
+    payer: Mapped[str | None] = mapped_column(String(200))
+    payment_date: Mapped[str | None] = mapped_column(String(10))
+    total_paid: Mapped[str] = mapped_column(String(20))  # BPR02, a decimal as text
+    claims_matched: Mapped[int] = mapped_column(Integer, default=0)

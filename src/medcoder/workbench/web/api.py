@@ -4,7 +4,7 @@ authorizes it; errors become problem+json (``problems.py``).
 
 Operation ids are stable (clients are generated from them): ingestDocument, fhirSubmit,
 fhirBundleSubmit, codeNote, listWorklist, getEncounter, decideCode, sequenceCodes,
-completeEncounter, queryPhysician, answerQuery, buildClaim, releaseClaim, uploadRemit,
+completeEncounter, queryPhysician, answerQuery, buildClaim, releaseClaim, uploadRemit, listRemits,
 getHistory, getAccessLog, getJob, lookupCodes, learnExamples, whoAmI, listUsers, createUser,
 updateUser, issueToken, listTokens, revokeToken.
 """
@@ -319,12 +319,21 @@ def file_response(out: dict[str, Any]) -> Response:
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "file": {"type": "string", "format": "binary"}}}}}}})
 async def upload_remit(request: Request, actor: ActorDep) -> dict[str, Any]:
-    """Upload an X12 835 remittance; its payments are matched against released claims."""
+    """Upload an X12 835 remittance; its payments are matched against released claims, priced
+    (expected vs paid) and posted once: the same file or payment trace again is 409."""
     data, name, _ = await _document(request)
     from starlette.concurrency import run_in_threadpool
 
     return dict(await run_in_threadpool(
         lambda: _wb(request).upload_remit(actor, data, filename=name or "remit.835")))
+
+
+@router.get("/remits", operation_id="listRemits", tags=["billing"], responses=ERRORS)
+def list_remits(
+    request: Request, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """The 835 payments posted, newest first (trace number, payer, amount, who, when)."""
+    return list(_wb(request).remits(actor, limit=limit))
 
 
 # history, audit, lookup ------------------------------------------------------------------------

@@ -256,7 +256,12 @@ async def remits(request: Request) -> Response:
         return _back(request, "/worklist", flash=("error", f"[{exc.code}] {exc}"))
     matched = out.get("matched")
     n = len(matched) if isinstance(matched, list) else matched
-    return _back(request, "/worklist", flash=("ok", f"remittance read: {n if n is not None else '?'} claim(s) matched"))
+    msg = f"remittance posted: {n if n is not None else '?'} claim(s) matched"
+    already = out.get("already_posted") or []
+    if already:
+        msg += "; already posted before, not posted again: " + ", ".join(
+            f"trace {a['trace_number']}" for a in already)
+    return _back(request, "/worklist", flash=("ok", msg))
 
 
 # the encounter --------------------------------------------------------------------------------
