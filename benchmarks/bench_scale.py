@@ -79,6 +79,7 @@ def bench(folder: Path, limit: int, repeat: int) -> dict[str, Any]:
     r.update(bench_ray(notes, tmp, r["w2_per_s"]))
     r.update(bench_baselines([f.read_text(encoding="utf-8") for f in files] * repeat, r["w1_per_s"]))
     r.update(bench_x12())
+    r.update(bench_profile(folder, limit))
     r["worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     r["parent_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     cold = []
@@ -118,6 +119,42 @@ def bench_ray(notes: Path, tmp: Path, local_w2: float) -> dict[str, Any]:
             "ray_w2_errors": s.errors, "ray_vs_local_w2": round(rate / local_w2, 2),
             "ray_identical": (tmp / "out-ray.jsonl").read_bytes()
             == (tmp / "out-2.jsonl").read_bytes()}
+
+
+def bench_profile(folder: Path, limit: int, top: int = 10) -> dict[str, Any]:
+    """Where one process's coding time goes: cProfile over ``limit`` notes coded in process
+    (the coder already loaded), own time summed per module, the largest ``top`` shares."""
+    import cProfile
+    import pstats
+
+    from medcoder.batch.inputs import open_input
+    from medcoder.batch.local import code_chunk
+    from medcoder.codesets.kb import default_kb
+
+    kb = default_kb()
+    tasks = list(open_input(folder))[:limit]
+    code_chunk(tasks[:5], kb)  # the coder and its tables loaded before profiling
+    prof = cProfile.Profile()
+    prof.enable()
+    code_chunk(tasks, kb)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    per_module: dict[str, float] = {}
+    total = 0.0
+    for (file, _line, fn), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        total += tt
+        if "/src/medcoder/" in file:
+            key = file.split("/src/")[-1]
+        elif "Pattern" in fn or "_sre" in fn or file.endswith(("re/__init__.py", "re/_compiler.py")):
+            key = "regular expressions (re, called from medcoder)"
+        elif file == "~":
+            key = "built-ins (" + fn.strip("{}<>").split(" of ")[0].replace("method ", "").replace("built-in ", "").strip("'") + ")"
+        else:
+            key = "other Python library code"
+        per_module[key] = per_module.get(key, 0.0) + tt
+    ranked = sorted(per_module.items(), key=lambda kv: -kv[1])[:top]
+    return {"profile_notes": len(tasks), "profile_total_s": round(total, 2),
+            "profile": [(k, round(100 * v / total, 1)) for k, v in ranked]}
 
 
 def bench_baselines(texts: list[str], ours_w1: float) -> dict[str, Any]:
@@ -191,6 +228,13 @@ where almost all of its time goes): it finds and qualifies
 mentions only, no codes. icd10-coder looks up one term at a time, so it is given each condition
 mention found with the same term list and its top hit is kept. Both are narrower jobs than
 medcoder's (codes, sequencing, evidence, procedures, the written row).
+
+Where the time of one process goes (cProfile over {r['profile_notes']} notes coded in process, the coder
+loaded first; own time per module, {r['profile_total_s']} s profiled in all):
+
+| module | share of own time |
+|---|---|
+{chr(10).join(f"| `{m}` | {pct} % |" for m, pct in r['profile'])}
 {('Not measured: ' + not_measured.rstrip(', ') + '.') if not_measured else ''}
 
 {end}"""
