@@ -213,6 +213,51 @@ def test_a_joint_injection_gets_the_drug_only(mkb: Any) -> None:
     assert any("procedure code includes the injection" in w for w in j.rationale)
 
 
+@pytest.mark.parametrize(("note", "units"), [
+    # doses into different sites or sides are separate doses, added
+    ("Right knee injected with triamcinolone 40 mg. Left knee injected with triamcinolone 40 mg.", 8),
+    ("Procedure: bilateral knee injections.\nRight knee: triamcinolone 40 mg injected.\n"
+     "Left knee: triamcinolone 40 mg injected.\n", 8),
+    ("Right knee injected with triamcinolone 40 mg. Left knee injected with triamcinolone 20 mg.", 6),
+    ("Right knee and right shoulder injected with triamcinolone 40 mg each.", 8),
+    # a dose for each site
+    ("Right and left knees injected with triamcinolone 40 mg each.", 8),
+    ("Knees injected bilaterally with triamcinolone 40 mg each.", 8),
+    ("Bilateral knee injections: triamcinolone 40 mg/knee, intra-articular.", 8),
+    ("Right knee and left knee injected. Triamcinolone 40 mg into each knee.", 8),
+    # the same dose for the same site, restated: one dose
+    ("Triamcinolone 40 mg injected into the right knee. The right knee received triamcinolone 40 mg "
+     "intra-articular.", 4),
+    ("Right knee injected with triamcinolone 40 mg.\nProcedure note: triamcinolone 40 mg injected "
+     "intra-articular.", 4),
+    # a dose restated later as a repeat is a second dose
+    ("Right knee injected with triamcinolone 20 mg. Repeat injection of the right knee with "
+     "triamcinolone 20 mg.", 4),
+])
+def test_joint_doses_are_counted_by_site(note: str, units: int, mkb: Any) -> None:
+    got, r = run(note, mkb)
+    assert ("J3301", units) in got, (got, r.warnings)
+    assert not any(c == "96372" for c, _u in got)
+    assert not warned(r, "without its route")
+
+
+def test_a_dose_for_each_joint_without_the_joints_is_not_guessed(mkb: Any) -> None:
+    got, r = run("Injected the joints with triamcinolone 40 mg each joint.", mkb)
+    assert not any(c == "J3301" for c, _u in got)
+    assert warned(r, "triamcinolone", "for each joint", "which joints")
+
+
+def test_one_dose_for_two_sites_is_coded_as_documented_with_a_warning(mkb: Any) -> None:
+    got, r = run("Right knee and left knee injected with triamcinolone 40 mg.", mkb)
+    assert ("J3301", 4) in got
+    assert warned(r, "documented once for the right knee and left knee", "each")
+
+
+def test_an_im_injection_in_the_hip_is_not_a_joint_injection(mkb: Any) -> None:
+    got, _ = run("Ketorolac 30 mg IM injection in the right hip given.", mkb)
+    assert sorted(got) == [("96372", 1), ("J1885", 2)]
+
+
 # -- IV push, infusion, hydration -------------------------------------------------------------------
 def test_push_or_infusion_and_the_further_hours(mkb: Any) -> None:
     cases = [

@@ -247,6 +247,13 @@ def test_a_biopsy_of_the_mouth_is_not_a_skin_biopsy(okb: Any) -> None:
         ("Right index finger PIP joint injection.", [("20600", 1, ["F6"])]),
         ("Left thumb CMC joint injection.", [("20600", 1, ["FA"])]),
         ("Right knee injection. Right shoulder injection.", [("20610", 1, ["RT"]), ("20610", 1, ["RT", "59"])]),
+        # joints listed together before one injection word: each is injected
+        ("Right knee and left knee injected with triamcinolone.", [("20610", 1, ["50"])]),
+        ("Right and left knees injected with triamcinolone.", [("20610", 1, ["50"])]),
+        ("Right knee, left knee injected.", [("20610", 1, ["50"])]),
+        ("Right knee and right shoulder injected.", [("20610", 1, ["RT"]), ("20610", 1, ["RT", "59"])]),
+        ("Right knee and left wrist injected.", [("20610", 1, ["RT"]), ("20605", 1, ["LT"])]),
+        ("Right knee injected; left knee pain is better.", [("20610", 1, ["RT"])]),
     ],
 )
 def test_joint_injections_with_sides_and_digits(note: str, expected: list[Any], okb: Any) -> None:
@@ -457,3 +464,19 @@ def test_length_bands_of_a_repair_group_do_not_overlap_or_leave_gaps() -> None:
         b.sort()
         for (_lo1, hi1), (lo2, _hi2) in itertools.pairwise(b):
             assert hi1 == lo2, key
+
+
+def test_the_bilateral_indicators_agree_with_the_official_rvu_file(shared_data: Path, kb: Any) -> None:
+    """Modifier 50 (one line) or RT and LT (two) follows the table's ``bilateral`` column: it is
+    the BILAT SURG column of the CMS PFS RVU file for every code with a side."""
+    kb.import_file("pfs-rvu", shared_data / "pfs" / "PPRRVU2025_Oct.csv")
+    rvu = kb.open("pfs-rvu", "2025-10-01").reader
+    checked = []
+    for row in service_rows("office_procedures.csv"):
+        if row.extra.get("laterality") != "yes" or not row.in_force(_dt.date(2025, 10, 1)):
+            continue
+        official = rvu.get(row.code)
+        assert official is not None, row.code
+        assert row.extra.get("bilateral") == official.bilat, (row.code, row.extra.get("bilateral"), official.bilat)
+        checked.append(row.code)
+    assert {"20600", "20604", "20605", "20606", "20610", "20611"} <= set(checked)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,33 +107,18 @@ class DiagnosisCoder:
 
     # -- 1-3: mentions --------------------------------------------------------------------------
     def mentions(self, enc: Encounter) -> list[_Mention]:
-        from medcoder.text.sections import find_sections
-        from medcoder.text.sentences import sentence_spans
-
         text = enc.text
-        sections = enc.sections or find_sections(text)
-        spans: list[tuple[str | None, int, int]] = []
-        if sections:
-            first = min(s.start for s in sections)
-            if first > 0:
-                spans.append((None, 0, first))
-            spans.extend((s.name, s.start, s.end) for s in sorted(sections, key=lambda s: s.start))
-        else:
-            spans.append((None, 0, len(text)))
         out: list[_Mention] = []
-        self._sentences: list[tuple[str | None, tuple[int, int]]] = []
-        for name, s_start, s_end in spans:
-            for sent in sentence_spans(text, s_start, s_end):
-                self._sentences.append((name, sent))
-                found = matcher.find(text, sent[0], sent[1], self.terms)
-                if not found:
-                    continue
-                explained = self.context.assess_explained(
-                    text, sent, [(m.start, m.end) for m in found], name
-                )
-                for m, (ctx, trig) in zip(found, explained, strict=True):
-                    why = [text[t.start : t.end] if t.end > t.start else f"{t.phrase} section" for t in trig]
-                    out.append(_Mention(m, name, sent, ctx, why))
+        for name, sent in _sentences(enc):
+            found = matcher.find(text, sent[0], sent[1], self.terms)
+            if not found:
+                continue
+            explained = self.context.assess_explained(
+                text, sent, [(m.start, m.end) for m in found], name
+            )
+            for m, (ctx, trig) in zip(found, explained, strict=True):
+                why = [text[t.start : t.end] if t.end > t.start else f"{t.phrase} section" for t in trig]
+                out.append(_Mention(m, name, sent, ctx, why))
         return out
 
     # -- 4: candidates --------------------------------------------------------------------------
@@ -150,7 +136,7 @@ class DiagnosisCoder:
             for code, etiology in ((m.term.code, None), *((x, m.term.code) for x in m.term.also)):
                 self._candidate(by_key, text, mn, code, etiology, words, phase)
         if self.site_model is not None:
-            self._learned(text, by_key)
+            self._learned(text, by_key, _sentences(enc))
         cands = list(by_key.values())
         priors = getattr(self.site_model, "priors", None) or {}
         ranker = getattr(self.site_model, "ranker", None)
@@ -256,13 +242,18 @@ class DiagnosisCoder:
             for c in cands
         ]
 
-    def _learned(self, text: str, by_key: dict[tuple[str, Context], Candidate]) -> None:
-        """Codes this site's coders gave for phrases found in the note (``medcoder learn``)."""
+    def _learned(
+        self,
+        text: str,
+        by_key: dict[tuple[str, Context], Candidate],
+        sentences: list[tuple[str | None, tuple[int, int]]],
+    ) -> None:
+        """Codes this site's coders gave for phrases found in the note (``medcoder learn``),
+        each assessed in its own sentence (``sentences``: the note's, from ``_sentences``)."""
         assert self.site_model is not None
         hits = [h for h in self.site_model.match(text) if h.phrase.system == "ICD-10-CM"]
         if not hits:
             return
-        sentences = getattr(self, "_sentences", [])
         by_code: dict[str, list[Candidate]] = {}
         for c in by_key.values():
             by_code.setdefault(c.code, []).append(c)
@@ -645,6 +636,27 @@ class DiagnosisCoder:
         return ordered
 
 
+def _sentences(enc: Encounter) -> list[tuple[str | None, tuple[int, int]]]:
+    """The note's sentences with the name of the section each lies in (None before the first).
+
+    Computed per call and kept in locals, never on the coder: one ``DiagnosisCoder`` codes
+    notes from several threads at once (``coder_for``)."""
+    from medcoder.text.sections import find_sections
+    from medcoder.text.sentences import sentence_spans
+
+    text = enc.text
+    sections = enc.sections or find_sections(text)
+    spans: list[tuple[str | None, int, int]] = []
+    if sections:
+        first = min(s.start for s in sections)
+        if first > 0:
+            spans.append((None, 0, first))
+        spans.extend((s.name, s.start, s.end) for s in sorted(sections, key=lambda s: s.start))
+    else:
+        spans.append((None, 0, len(text)))
+    return [(name, sent) for name, lo, hi in spans for sent in sentence_spans(text, lo, hi)]
+
+
 _ORGANISM_GENERIC = frozenset(
     norm_words("cause diseases classified elsewhere unspecified other specified infection agent")
 )
@@ -714,18 +726,44 @@ def _suggestion(c: Candidate, seq: int) -> CodeSuggestion:
 
 
 _MAX_CODERS = 4
-_coders: dict[tuple[int, str, int], DiagnosisCoder] = {}
+_Key = tuple[int, str, int]
+_coders: dict[_Key, DiagnosisCoder] = {}  # most recently used last
+_coders_lock = threading.Lock()  # guards _coders and _building
+_building: dict[_Key, threading.Lock] = {}  # one lock per coder being built
 
 
 def coder_for(kb: Any, dos: _dt.date, site_model: Any = None) -> DiagnosisCoder:
-    """A cached coder per knowledge base, tabular release and site model."""
+    """A cached coder per knowledge base, tabular release and site model (the last few used).
+
+    Safe to call from several threads at once: the cache is changed under a lock, and a coder
+    missing from it is built once (the other threads asking for it wait for that one) while
+    threads asking for other coders go on. The coder handed out is shared: it keeps no
+    per-note state (everything a note produces lives in the locals of ``code``)."""
     tab = kb.open("icd10cm-tabular", dos)
     key = (id(kb), tab.info.release, id(site_model))
-    hit = _coders.pop(key, None)
-    if hit is None:
-        hit = DiagnosisCoder(kb, dos, site_model)
-    _coders[key] = hit  # most recently used last
-    while len(_coders) > _MAX_CODERS:  # a coder holds its dictionary: keep a few, not one per kb
-        del _coders[next(iter(_coders))]
+    with _coders_lock:
+        hit = _coders.pop(key, None)
+        if hit is not None:
+            _coders[key] = hit
+            return hit
+        building = _building.setdefault(key, threading.Lock())
+    with building:
+        with _coders_lock:
+            hit = _coders.get(key)
+        if hit is None:
+            try:
+                hit = DiagnosisCoder(kb, dos, site_model)
+            except BaseException:
+                with _coders_lock:
+                    if _building.get(key) is building:
+                        del _building[key]
+                raise
+        with _coders_lock:
+            _coders.pop(key, None)
+            _coders[key] = hit
+            if _building.get(key) is building:
+                del _building[key]
+            while len(_coders) > _MAX_CODERS:  # a coder holds its dictionary: keep a few
+                _coders.pop(next(iter(_coders)))
     return hit
 

@@ -27,7 +27,12 @@ Rules, with their source (each table row cites its own):
   running at the same time as a drug infusion is not reported. 96376 (the same drug pushed again)
   is a facility code and is not produced. A drug injected into a joint, bursa, tendon sheath or
   lesion, or given with a procedure, gets its drug code only: the procedure code (20600-20611,
-  11900, by the office-procedures family) includes the injection. In the emergency department
+  11900, by the office-procedures family) includes the injection. The same dose (amount and
+  route) documented twice is one dose unless the note says it was repeated; into a joint or
+  bursa, doses at different sites or sides are separate doses and are added ("right knee 40 mg",
+  "left knee 40 mg": 80 mg), and "40 mg each knee", "40 mg/knee" is a dose per site (the sites
+  counted in the sentence or the ones around it, else both sides of the paired joint); a dose
+  stated once for several sites is coded once, with a warning. In the emergency department
   the administration codes belong to the facility claim (CMS PFS: facility PE "NA"); a warning
   says so.
 - Vaccines (``data/drugs_vaccines.csv``; the table is in force from 2013-01-01, PCV15/PCV20
@@ -104,7 +109,7 @@ _ROUTE_NAMES = {
 _TRIGGER = re.compile(
     r"(?-i:\b(?:IM|IV|IVP|IVPB|SC|SQ)\b)|inject|infus|intramuscular|intravenous|subcutaneous|"
     r"\bsub-?q\b|\bpush|bolus|vaccin|immuniz|\bshot\b|hydration|intra-?articular|\bgiven\b|"
-    r"administered|\breceived\b|\bgave\b|flumist|rotateq|rotarix",
+    r"administered|\breceived\b|\bgave\b|flumist|rotateq|rotarix|\binto (?:the|each|both|either)\b",
     re.I,
 )
 _BREAK = re.compile(r"\n|;|(?<=[.!?])\s+(?=[A-Z(\[])")
@@ -140,12 +145,27 @@ _COUNSEL = re.compile(
 )
 _NDC = re.compile(r"\bNDC\b[\s:#]*(\d{4,5}-\d{3,4}-\d{1,2}|\d{11})", re.I)
 
+# the sites a drug is injected into (paired joints, a bursa, a side): doses at different sites are
+# different doses, and "40 mg each knee" is a dose per site
+_PAIRED = "knee|shoulder|hip|elbow|wrist|ankle"
+_JOINTS = _PAIRED + "|joint|bursa"
+_SITE = re.compile(
+    r"(?<!\w)(?P<sides>(?:(?:right|left|rt|lt|bilateral|both)\s*(?:,|and|&|/)?\s*){0,2})"
+    rf"(?P<joint>{_JOINTS}|side)(?P<plural>e?s)?\b(?P<bilat>\s+bilaterally)?",
+    re.I,
+)
+_EACH = re.compile(
+    rf"\b(?:each|per|every)\s+(?:of\s+the\s+)?(?:\w+\s+)?(?P<joint>{_JOINTS}|side)s?\b", re.I
+)
+_EACH_AFTER = re.compile(r"\s*\b(each|apiece)\b", re.I)
+
 _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("PROC", re.compile(
         r"\bintra-?articular\w*|\bintra-?lesional\w*|\bintra-?bursal\b|\bintra-?dermal\w*|"
         r"\bintra-?thecal\w*|\bintra-?vitreal\b|\bepidural\b|\bperineural\b|\bnerve block\b|"
         r"\btrigger point\b|\btendon sheath\b|\bjoint injection\b|"
-        r"\binto the (?:\w+\s+){0,3}(?:joint|knee|shoulder|hip|elbow|wrist|ankle|bursa|lesion|tendon)\b|"
+        r"\binto (?:the|each|both|either) (?:\w+\s+){0,3}"
+        r"(?:joint|knee|shoulder|hip|elbow|wrist|ankle|bursa|lesion|tendon)s?\b|"
         r"\bduring the procedure\b|\bfor the procedure\b|\bprocedural sedation\b|\bmoderate sedation\b|"
         r"\bconscious sedation\b|\blocal infiltration\b|\binfiltrated\b",
         re.I,
@@ -173,6 +193,9 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?<![Ss]tage )(?<![Gg]rade )(?<![Cc]lass )(?<![Tt]ype )(?-i:\bIV\b)|\bi\.v\.|\bintravenous\w*", re.I
     )),
     ("INJ", re.compile(r"\binject\w*|\bshot\b", re.I)),
+    # a joint named beside an injection word ("right knee injected"): into the joint, unless
+    # the words also say IM, SC, IV or another route ("IM injection in the hip")
+    ("JOINT", re.compile(rf"\b(?:{_JOINTS})s?\b", re.I)),
 )
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
@@ -288,6 +311,7 @@ class _Dose:
     kind: str  # amount | conc | rate
     start: int
     end: int
+    per_site: bool = False  # "40 mg/knee": a dose for each site
 
     def base(self) -> tuple[str, Decimal]:
         dim, size = _SCALE[self.unit]
@@ -317,12 +341,13 @@ def _doses(text: str, start: int, end: int) -> list[_Dose]:
             amount *= 1_000_000
         den = (m.group("den") or "").lower()
         kind = "amount"
+        per_site = bool(den) and re.fullmatch(rf"(?:{_JOINTS}|side)s?", den) is not None
         if den in ("ml", "cc") and (m.group("den_num") in (None, "1")):
             kind = "conc"
-        elif den and den not in ("ml", "cc"):
+        elif den and den not in ("ml", "cc") and not per_site:
             kind = "rate"  # mg/kg, mL/hr: not a dose given
         if amount > 0:
-            out.append(_Dose(amount, unit, kind, m.start(), m.end()))
+            out.append(_Dose(amount, unit, kind, m.start(), m.end(), per_site))
     return out
 
 
@@ -336,6 +361,8 @@ def _route(text: str, start: int, end: int) -> tuple[str | None, list[tuple[int,
         return "PROC", found["PROC"], False
     im_sc = [k for k in ("IM", "SC") if k in found]
     iv = [k for k in _IV_KINDS if k in found]
+    if "JOINT" in found and "INJ" in found and not im_sc and not iv and "OTHER" not in found:
+        return "PROC", found["INJ"] + found["JOINT"], False
     if im_sc and iv:
         return None, [], True
     if im_sc:
@@ -378,6 +405,77 @@ def _times(text: str, start: int, end: int) -> list[Minutes]:
     return sorted(found, key=lambda d: (d.start, 0 if d.how.startswith("clock") else 1))
 
 
+# -- where it was given ----------------------------------------------------------------------------
+_Site = tuple[str, str]  # (side r|l|"", joint; "" for a side alone)
+_SiteSet = frozenset[_Site]
+_SIDE_WORD = re.compile(r"right|rt|left|lt|bilateral|both", re.I)
+
+
+def _site_order(site: _Site) -> tuple[str, int]:
+    return site[1], 0 if site[0] == "r" else 1
+
+
+def _sites(text: str, start: int, end: int) -> tuple[set[_Site], list[tuple[int, int]]]:
+    """The (side, joint) sites named in ``text[start:end]`` ("right knee and left knee", "both
+    knees", "knees bilaterally"), a joint without a side dropped where the same joint has one."""
+    found: set[_Site] = set()
+    spans: list[tuple[int, int]] = []
+    for m in _SITE.finditer(text, start, end):
+        joint = m.group("joint").lower()
+        joint = "" if joint == "side" else joint
+        words = {w.lower() for w in _SIDE_WORD.findall(m.group("sides"))}
+        sides: set[str] = set()
+        if words & {"bilateral", "both"} or m.group("bilat"):
+            sides = {"r", "l"}
+        sides |= {"r" for w in words if w in ("right", "rt")} | {"l" for w in words if w in ("left", "lt")}
+        if not sides and m.group("plural") and joint in _PAIRED.split("|"):
+            sides = {"r", "l"}  # "knees injected": both
+        if not sides and not joint:
+            continue
+        found |= {(side, joint) for side in sides} or {("", joint)}
+        spans.append((m.start(), m.end()))
+    sided = {j for side, j in found if side}
+    found = {(side, j) for side, j in found if side or j not in sided}
+    # a side alone ("each side") is the side of the joint named with it
+    for side in {side for side, j in found if side and j}:
+        found.discard((side, ""))
+    return found, spans
+
+
+def _dose_sites(text: str, g: _Given, segments: list[tuple[int, int]], i: int) -> None:
+    """The sites of a dose into a joint or bursa: the sites its segment names, as one dose; with
+    "each"/"per" ("40 mg each knee", "40 mg/knee") a dose for each site, counted in the segment,
+    else in the segments around it (the procedure's sides), else both sides of a paired joint."""
+    s, e = segments[i]
+    found, spans = _sites(text, s, e)
+    each = _EACH.search(text, s, e)
+    after = _EACH_AFTER.match(text, g.dose.end) if g.dose is not None else None
+    per_site = each is not None or after is not None or (g.dose is not None and g.dose.per_site)
+    if not per_site:
+        real = {x for x in found if x[0]}
+        if real:
+            g.sites, g.site_spans = (frozenset(real),), spans
+        return
+    named = {x for x in found if x[0]}
+    if len(named) < 2:
+        for j in (i - 1, i - 2, i + 1):
+            if 0 <= j < len(segments) and "\n\n" not in text[min(s, segments[j][0]) : max(e, segments[j][1])]:
+                more, more_spans = _sites(text, *segments[j])
+                if len({x for x in more if x[0]} | named) > len(named):
+                    named |= {x for x in more if x[0]}
+                    spans += more_spans
+    joint = each.group("joint").lower() if each is not None else next((j for _side, j in found if j), "")
+    joint = "" if joint == "side" else joint
+    if len(named) < 2 and (joint in _PAIRED.split("|") or (each is not None and not joint)):
+        named = {("r", joint), ("l", joint)}  # each knee, each side: both
+    if len(named) < 2:
+        g.per_site_uncounted = True
+        return
+    g.sites = tuple(frozenset({x}) for x in sorted(named, key=_site_order))
+    g.site_spans = spans + ([(each.start(), each.end())] if each is not None else []) + (
+        [(after.start(1), after.end(1))] if after is not None else [])
+
+
 # -- what was given ---------------------------------------------------------------------------------
 @dataclass
 class _Given:
@@ -397,9 +495,14 @@ class _Given:
     repeat: bool = False
     diluent: bool = False
     ndc: str | None = None
+    # the sites the dose went into: one entry per dose ("40 mg each knee": two), each the set
+    # of (side, joint) its words name; (None,) when no site is named
+    sites: tuple[_SiteSet | None, ...] = (None,)
+    site_spans: list[tuple[int, int]] = field(default_factory=list)
+    per_site_uncounted: bool = False  # "40 mg each joint", the joints not counted
 
     def spans(self) -> list[tuple[int, int]]:
-        out = [self.name, *self.route_spans]
+        out = [self.name, *self.route_spans, *self.site_spans]
         for d in (self.dose, self.conc):
             if d is not None:
                 out.append((d.start, d.end))
@@ -515,6 +618,8 @@ def _collect(visit: Visit) -> tuple[list[_Given], set[tuple[int, int]]]:
                 route, spans, conflict = _route(text, *before)
             if route is None and not conflict:
                 route, spans, conflict = _route(text, s, e)
+            if route == "INJ" and seg_route == "PROC":  # "Right knee: triamcinolone 40 mg injected"
+                route, spans, conflict = _route(text, s, e)
             if kind == "fluid" and route in (None, "INJ", "IV"):
                 route = "INFUSION"  # a fluid given runs into a vein
             g.route, g.route_spans = route, spans
@@ -525,6 +630,8 @@ def _collect(visit: Visit) -> tuple[list[_Given], set[tuple[int, int]]]:
                 g.diluent = True
             ndc = _NDC.search(text, s, e)
             g.ndc = ndc.group(1) if ndc else None
+            if route == "PROC":
+                _dose_sites(text, g, segments, i)
             if route in _IV_KINDS:
                 _time_for(text, g, after, (s, e), segments[i + 1] if i + 1 < len(segments) else None,
                           single=sum(real) == 1)
@@ -654,17 +761,16 @@ def _drug_lines(visit: Visit, given: list[_Given], ptr: list[int]) -> list[CodeS
                     "coded until the dose and its unit are documented"
                 )
             continue
-        # the same dose documented twice is one dose, unless the note says it was repeated
-        seen: set[tuple[str, Decimal, str | None]] = set()
-        doses: list[_Given] = []
-        for g in dosed:
-            b = g.given_base()
-            assert b is not None
-            k = (b[0], b[1], g.route)
-            if k in seen and not g.repeat:
-                continue
-            seen.add(k)
-            doses.append(g)
+        uncounted = next((g for g in dosed if g.per_site_uncounted), None)
+        if uncounted is not None and uncounted.dose is not None:
+            visit.warn(
+                f"'{what}' {text[uncounted.dose.start:uncounted.dose.end]} is documented for each joint, "
+                "but the note does not say which joints or how many: the drug line is not coded until "
+                "the sites injected are documented"
+            )
+            continue
+        counted = _count_doses(dosed)
+        doses = [g for g, _n in counted]
         route_ok = [g for g in doses if _route_covered(g.route, rows[0])]
         if not route_ok:
             g = doses[0]
@@ -679,7 +785,15 @@ def _drug_lines(visit: Visit, given: list[_Given], ptr: list[int]) -> list[CodeS
                     f"cover ({rows[0].extra.get('routes')}); the drug line is not coded"
                 )
             continue
-        bases = [b for b in (g.given_base() for g in route_ok) if b is not None]
+        times = {id(g): n for g, n in counted}
+        for g in route_ok:
+            several = next((site for site in g.sites if site is not None and len(site) > 1), None)
+            if several is not None and g.dose is not None:
+                visit.warn(
+                    f"'{what}' {text[g.dose.start:g.dose.end]} is documented once for {_site_words([g], short=True)}: "
+                    "coded as one dose; if each site got that dose, the note should say so ('40 mg each knee')"
+                )
+        bases = [(b[0], b[1] * times[id(g)]) for g in route_ok if (b := g.given_base()) is not None]
         dims = {d for d, _a in bases}
         if len(dims) != 1:
             visit.warn(f"'{what}': doses documented in units that cannot be added ({', '.join(sorted(dims))}); not coded")
@@ -697,7 +811,11 @@ def _drug_lines(visit: Visit, given: list[_Given], ptr: list[int]) -> list[CodeS
         if not usable:
             continue
         spans = [sp for g in route_ok for sp in g.spans()]
-        dose_words = " + ".join(text[g.dose.start : g.dose.end] for g in route_ok if g.dose is not None)
+        dose_words = " + ".join(
+            text[g.dose.start : g.dose.end] + (f" x{times[id(g)]}" if times[id(g)] > 1 else "")
+            for g in route_ok if g.dose is not None
+        )
+        sites = _site_words(route_ok)
         ndc = next((g.ndc for g in route_ok if g.ndc), None)
         try:
             plan = _units(usable, total, base_unit, dim)
@@ -718,11 +836,59 @@ def _drug_lines(visit: Visit, given: list[_Given], ptr: list[int]) -> list[CodeS
             if route_ok[0].route == "PROC":
                 why.append("injected into a joint/lesion or given with a procedure: the drug only; the "
                            "procedure code includes the injection (no 96372)")
+            if sites:
+                why.append(sites)
             if ndc:
                 why.append(f"NDC {ndc} documented")
             out.append(line(r.code, label_for(r.code, visit, "HCPCS", r.extra.get("label", "")), text,
                             spans, why, units=n, diagnosis_pointers=ptr, system="HCPCS"))
     return out
+
+
+def _count_doses(dosed: list[_Given]) -> list[tuple[_Given, int]]:
+    """The doses given, each with how many times it counts, in the note's order.
+
+    The same dose (amount, route) documented twice is one dose, unless the note says it was
+    repeated; but into different sites or sides ("right knee 40 mg", "left knee 40 mg"; "40 mg
+    each knee") it is a dose per site. A dose that names no site, or several sites at once
+    without "each", is one dose, and the same as a dose at a named site."""
+    groups: dict[tuple[str, Decimal, str | None], list[_Given]] = {}
+    for g in dosed:
+        b = g.given_base()
+        assert b is not None
+        groups.setdefault((b[0], b[1], g.route), []).append(g)
+    times: dict[int, int] = {}
+    for gs in groups.values():
+        first_at: dict[_SiteSet, _Given] = {}
+        for g in gs:
+            for site in g.sites:
+                if site is not None and len(site) == 1:
+                    first_at.setdefault(site, g)
+        for g in first_at.values() or [gs[0]]:
+            times[id(g)] = times.get(id(g), 0) + 1
+        for g in gs[1:]:
+            if g.repeat and id(g) not in times:
+                times[id(g)] = 1
+    return [(g, times[id(g)]) for g in dosed if id(g) in times]
+
+
+def _site_words(doses: list[_Given], *, short: bool = False) -> str:
+    """The rationale of doses counted by site, or "" when no dose names its site; with
+    ``short`` only the sites ("the right knee and left knee")."""
+    names = {"r": "right", "l": "left", "": ""}
+    per: list[str] = []
+    for g in doses:
+        for site in g.sites:
+            if site is not None:
+                per.append(" and ".join(f"{names[side]} {joint or 'side'}".strip() for side, joint in sorted(site, key=_site_order)))
+    if short:
+        return "the " + ", ".join(per)
+    if not per:
+        return ""
+    if len(per) == 1:
+        return f"one dose into the {per[0]}: the same dose documented again for that site is that dose"
+    return (f"a dose into each site ({', '.join(per)}): doses into different sites or sides are "
+            "separate doses and are added")
 
 
 def _route_covered(route: str | None, row: ServiceRow) -> bool:

@@ -39,8 +39,10 @@ against; an earlier service gets a warning, not a guess. Sources, by rule:
   add-on code of their own technique. The simple closure of a biopsy is included.
 - Arthrocentesis, aspiration and/or injection (CPT 2015): small 20600/20604, intermediate
   20605/20606, major 20610/20611 (without / with ultrasound guidance). RT/LT per side; both
-  sides one line with modifier 50 (CMS PFS bilateral surgery indicator 1); a second joint on
-  the same side takes 59. The drug is the drugs family's.
+  sides one line with modifier 50 (CMS PFS bilateral surgery indicator 1, the BILAT SURG column
+  of the PPRRVU file); a second joint on the same side takes 59. Joints listed before one
+  injection word ("right knee and left knee injected", "right and left knees") are each
+  injected. The drug is the drugs family's.
 - Closed fracture treatment (CPT Musculoskeletal; CMS PFS: 090-day global): without or with
   manipulation; the first splint or cast is included. RT/LT, or the HCPCS digit modifiers
   FA, F1-F9 (fingers) and TA, T1-T9 (toes) on the phalanx codes. A fracture only splinted gets
@@ -145,6 +147,13 @@ _NEG_AFTER = re.compile(
 )
 _SIDE = re.compile(
     r"(?i:\b(?P<r>right|rt)\b|\b(?P<l>left|lt)\b|\b(?P<b>bilateral(?:ly)?|both)\b)|\b(?P<r1>R)\b(?=\s)|\b(?P<l1>L)\b(?=\s)"
+)
+_PAIRED_SIDE = re.compile(r"(?i:\b(?:(?P<r>right|rt)|left|lt))\s*(?:and|&|/|,)\s*$")
+# joint words joined into one list ("right knee and left knee", "right knee, left shoulder")
+_JOINED = re.compile(
+    r"\s*(?:,\s*(?:and\s+|&\s*)?|and\s+|&\s*|as\s+well\s+as\s+|plus\s+)(?:the\s+)?"
+    r"(?:(?:right|left|rt|lt)\s+)?",
+    re.I,
 )
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _COUNT = r"(\d{1,2}|one|two|three|four|five|six|seven|eight)"
@@ -385,7 +394,12 @@ def _side(doc: _Doc, start: int, end: int) -> tuple[str | None, tuple[int, int] 
             if m.group("b").lower() == "both" and m.end() > start:
                 continue
             return "b", (m.start(), m.end())
-        return ("r" if m.group("r") or m.group("r1") else "l"), (m.start(), m.end())
+        side = "r" if m.group("r") or m.group("r1") else "l"
+        # "right and left knees": the side word before this one, joined by "and", names the other
+        pair = _PAIRED_SIDE.search(doc.text, max(0, m.start() - 16), m.start()) if m.start() < start else None
+        if pair is not None and ("r" if pair.group("r") else "l") != side:
+            return "b", (pair.start(), m.end())
+        return side, (m.start(), m.end())
     return None, None
 
 
@@ -1016,16 +1030,16 @@ def _joints(visit: Visit, doc: _Doc) -> list[_Line]:
                 break
         if hit is None:
             continue
-        g, j = hit
-        name = _norm(j.group(0))
-        name = name[:-1] if name in ("knees", "shoulders", "hips") else name
-        side, side_span = _side(doc, j.start(), j.end())
-        digit = _digit(doc, *doc.clause(j.start(), j.end())) if g == "small" else None
-        key = (g, name + (f", {digit.kind} {digit.number}" if digit else ""))
-        found = joints.setdefault(key, _Found(None, m.start(), digit))
-        if side:
-            found.sides.add(side)
-        found.spans += [(m.start(), m.end()), (j.start(), j.end())] + ([side_span] if side_span else [])
+        for g, j in _joined(text, first, hit, lo, hi):
+            name = _norm(j.group(0))
+            name = name[:-1] if name in ("knees", "shoulders", "hips") else name
+            side, side_span = _side(doc, j.start(), j.end())
+            digit = _digit(doc, *doc.clause(j.start(), j.end())) if g == "small" else None
+            key = (g, name + (f", {digit.kind} {digit.number}" if digit else ""))
+            found = joints.setdefault(key, _Found(None, m.start(), digit))
+            if side:
+                found.sides.add(side)
+            found.spans += [(m.start(), m.end()), (j.start(), j.end())] + ([side_span] if side_span else [])
     out: list[_Line] = []
     used: set[tuple[str, str]] = set()
     for (g, name), found in joints.items():
@@ -1063,6 +1077,36 @@ def _joints(visit: Visit, doc: _Doc) -> list[_Line]:
             used.add(key)
             out.append(ln)
     return out
+
+
+def _joined(
+    text: str, first: dict[str, ServiceRow], hit: tuple[str, re.Match[str]], lo: int, hi: int
+) -> list[tuple[str, re.Match[str]]]:
+    """The joint an injection names and the joints listed with it in its sentence ("right knee
+    and left knee injected"): each is a joint injected."""
+    words: list[tuple[str, re.Match[str]]] = []
+    for g, r in first.items():
+        rx = _words("|".join(r.phrases))
+        words += [(g, j) for j in (rx.finditer(text, lo, hi) if rx else ())]
+    # the longest words at each place ("subacromial bursa" over "subacromial")
+    words.sort(key=lambda w: (w[1].start(), -len(w[1].group(0))))
+    spots: list[tuple[str, re.Match[str]]] = []
+    for w in words:
+        if not spots or w[1].start() >= spots[-1][1].end():
+            spots.append(w)
+    at = next((k for k, (_g, j) in enumerate(spots) if j.start() == hit[1].start()), None)
+    if at is None:
+        return [hit]
+    out = [spots[at]]
+    for step in (-1, 1):
+        k = at
+        while 0 <= k + step < len(spots):
+            a, b = sorted((spots[k][1], spots[k + step][1]), key=lambda j: j.start())
+            if not _JOINED.fullmatch(text, a.end(), b.start()):
+                break
+            k += step
+            out.append(spots[k])
+    return sorted(out, key=lambda w: w[1].start())
 
 
 # -- fractures and splints ------------------------------------------------------------------------
