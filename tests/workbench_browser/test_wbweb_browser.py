@@ -55,11 +55,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, coding_kb: Any) -> Iterator
     admin_actor = Actor(int(admin["id"]), "admin", "admin")
     wb.create_user(admin_actor, "coder", PASSWORD, "coder")
     wb.create_user(admin_actor, "biller", PASSWORD, "biller")
+    wb.create_user(admin_actor, "auditor", PASSWORD, "auditor")
     coder = wb.authenticate("coder", PASSWORD)
     enc = wb.ingest(coder, (EXAMPLES / "office-diabetes-ckd.json").read_bytes(), filename="visit.json",
                     payer="MEDICARE", patient=PATIENT)
     other = wb.ingest(coder, (EXAMPLES / "office-heart-failure.json").read_bytes(), filename="hf.json")
+    upcoded = wb.ingest(coder, (EXAMPLES / "office-diabetes-ckd.json").read_bytes(),
+                        filename="upcoded.json", patient=PATIENT)
     wb.run_pending(worker_id="browser-test")
+    _release_upcoded(wb, coder, wb.authenticate("biller", PASSWORD), int(upcoded["id"]))
     port = _free_port()
     config = uvicorn.Config(create_app(settings, workbench=wb), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False)
@@ -71,10 +75,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, coding_kb: Any) -> Iterator
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "encounter": int(enc["id"]), "other": int(other["id"]), "wb": wb, "tmp": tmp}
+    yield {"url": f"http://127.0.0.1:{port}", "encounter": int(enc["id"]), "other": int(other["id"]),
+           "upcoded": int(upcoded["id"]), "wb": wb, "tmp": tmp}
     srv.should_exit = True
     thread.join(10)
     wb.close()
+
+
+def _release_upcoded(wb: Any, coder: Any, biller: Any, eid: int) -> None:
+    """Every code accepted but the visit, raised from 99213 to 99215; coded and released."""
+    for c in wb.encounter(coder, eid)["codes"]:
+        if c["code"] == "99213":
+            wb.decide(coder, eid, action="edit", code="99213", kind="procedure", new_code="99215",
+                      reason="level raised (audit test)")
+        else:
+            wb.decide(coder, eid, action="accept", code=c["code"], kind=c["kind"])
+    wb.complete(coder, eid)
+    wb.release(biller, eid, fmt="837p")
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +247,30 @@ def test_labels_focus_order_and_help(server: dict[str, Any], browser: Any, shots
     # fits 1280×800: no horizontal scroll
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     ctx.close()
+
+
+def test_auditor_opens_the_audit(server: dict[str, Any], browser: Any, shots: Any) -> None:
+    url, eid = server["url"], server["upcoded"]
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, url, "auditor")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit").click()
+    page.wait_for_url("**/audit")
+    group = page.locator(f"section[data-encounter='{eid}']")
+    assert "em-level" in group.inner_text() and "99215 billed" in group.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shots(page, "07-audit")
+    group.get_by_role("link", name=f"Encounter {eid}").click()
+    page.wait_for_url(f"**/encounters/{eid}?audit=1#audit")
+    assert page.locator("#note mark.audit").count() >= 1
+    page.get_by_role("button", name="Show the note evidence of finding 1").click()
+    assert page.locator("#note mark.audit.active").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shots(page, "08-audit-panel")
+    ctx.close()
+    assert errors == [], errors
 
 
 def test_csrf_refused_from_the_browser_without_token(server: dict[str, Any], browser: Any) -> None:

@@ -43,6 +43,7 @@ METHODS: list[tuple[str, str, Call]] = [
     ("upload_remit", "remit", lambda wb, a, e: wb.upload_remit(a, "ISA*00~", filename="x.835")),
     ("history", "history", lambda wb, a, e: wb.history(a, e)),
     ("access_log", "access_log", lambda wb, a, e: wb.access_log(a)),
+    ("audit", "audit", lambda wb, a, e: wb.audit(a, limit=5)),
     ("list_users", "users", lambda wb, a, e: wb.list_users(a)),
     ("create_user", "users", lambda wb, a, e: wb.create_user(a, f"u-{a.role}", "password-1", "coder")),
     ("update_user", "users", lambda wb, a, e: wb.update_user(a, 1, active=True)),
@@ -52,7 +53,7 @@ METHODS: list[tuple[str, str, Call]] = [
 EXPECTED = {  # the role table of the interface, written out
     "coder": {"ingest", "code", "view", "decide", "query", "claim", "history"},
     "biller": {"view", "claim", "release", "remit", "history"},
-    "auditor": {"view", "history", "access_log"},
+    "auditor": {"view", "history", "access_log", "audit"},
     "admin": set(PERMISSIONS),
 }
 

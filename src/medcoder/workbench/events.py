@@ -20,6 +20,9 @@ Event types and their ``data``:
     released        {fmt, filename, claim_id}
     remit_posted    {remit, source, remit_ids, trace_numbers}   remit: the claim's match (paid vs
                     expected, denials explained); one event per encounter per 835 posted
+    audited         {version, status, findings, checks, overpayment, underpayment, reviewable}
+                    the claim re-reviewed against the note (``Workbench.audit``); counts only,
+                    never a finding's words
 
 ``summary_columns(state)`` gives the worklist's columns of the encounter row (status, setting,
 payer, date of service, patient display, lowest confidence, number of codes, error), written in
@@ -48,6 +51,7 @@ EVENT_TYPES = (
     "claim_built",
     "released",
     "remit_posted",
+    "audited",
 )
 DECISIONS = ("accept", "reject", "edit", "add")
 #: code statuses that end up on the claim
@@ -72,6 +76,7 @@ def initial_state() -> dict[str, Any]:
         "claim": None,
         "released": None,
         "remits": [],
+        "audits": [],
         "error": None,
     }
 
@@ -216,6 +221,8 @@ def apply(state: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
                              "trace_numbers": list(data.get("trace_numbers") or []),
                              "at": event.get("at"), "by": event.get("actor")}
         state["remits"].append(posted)
+    elif etype == "audited":
+        state.setdefault("audits", []).append({**dict(data), "at": event.get("at"), "by": event.get("actor")})
     else:
         raise ValueError(f"unknown event type {etype!r}")
     return state

@@ -41,6 +41,7 @@ ACTIONS = (
     "remit",
     "history",
     "access_log",
+    "audit",
     "users",
     "learn",
 )
@@ -50,7 +51,7 @@ ACTIONS = (
 _BY_ROLE: dict[str, frozenset[str]] = {
     "coder": frozenset({"ingest", "code", "view", "decide", "query", "claim", "history"}),
     "biller": frozenset({"view", "claim", "release", "remit", "history"}),
-    "auditor": frozenset({"view", "history", "access_log"}),
+    "auditor": frozenset({"view", "history", "access_log", "audit"}),
     "admin": frozenset(ACTIONS),
 }
 #: action -> the roles that may do it

@@ -689,6 +689,7 @@ class Workbench:
             "claim": st.get("claim"),
             "released": st.get("released"),
             "remits": list(st.get("remits") or []),
+            "audits": list(st.get("audits") or []),
         })
         return out
 
@@ -1078,6 +1079,86 @@ class Workbench:
             return [{"id": r.id, "at": _iso(r.at), "user_id": r.user_id, "username": r.username,
                      "encounter_id": r.encounter_id, "action": r.action}
                     for r in s.execute(stmt).scalars()]
+
+    def audit(
+        self,
+        actor: Actor,
+        *,
+        encounter_id: int | None = None,
+        status: str = "released",
+        limit: int = 200,
+    ) -> dict[str, Any]:
+        """Re-review released claims against their notes (``medcoder.audit``'s Reviewer, every
+        finding family of ``medcoder audit run``): the ``limit`` newest encounters in ``status``
+        (released, or coded: the claim the final codes make), or the one ``encounter_id`` names
+        (which must be released or coded). Returns {"reviewed": n, "findings": [{encounter_id,
+        line, check, severity, message, reference, evidence (note spans), amount, ...}],
+        "encounters": [...], "totals": {...}}, findings in encounter order.
+
+        Each encounter audited gets an ``audited`` event (who, when, how many findings; never
+        their words); one whose findings are shown (they quote the note) gets an access-log row
+        (action "audit")."""
+        from sqlalchemy import select
+
+        from medcoder.audit.checks.duplicates import index
+        from medcoder.audit.review import Reviewer
+        from medcoder.workbench import auditing, billing
+        from medcoder.workbench.store.models import EncounterRow
+
+        authorize(actor, "audit")
+        if status not in auditing.AUDIT_STATUSES:
+            raise InputError(f"unknown audit status {status!r}; expected one of: "
+                             f"{', '.join(auditing.AUDIT_STATUSES)}", where="status")
+        if not 1 <= limit <= 500:
+            raise InputError("limit is 1 to 500", where="limit")
+        cols = (EncounterRow.id, EncounterRow.status, EncounterRow.version, EncounterRow.text,
+                EncounterRow.document, EncounterRow.state)
+        with self._read() as s:
+            if encounter_id is not None:
+                self._load(s, encounter_id)
+                rows = s.execute(select(*cols).where(EncounterRow.id == encounter_id)).all()
+                if rows[0][1] not in auditing.AUDIT_STATUSES:
+                    raise Conflict(f"encounter {encounter_id} is {rows[0][1]}; an audit reviews a "
+                                   f"{' or '.join(auditing.AUDIT_STATUSES)} encounter's claim")
+            else:
+                rows = s.execute(select(*cols).where(EncounterRow.status == status)
+                                 .order_by(EncounterRow.id.desc()).limit(limit)).all()
+        rows = sorted(rows, key=lambda r: r[0])  # the earlier encounter is the original (duplicates)
+        pricing, _base = billing.load_billing_profile(self.settings).pricing()
+        pricing = pricing or {}
+        reviewer = Reviewer(self.kb, locality=(str(pricing["locality"]) if pricing.get("locality") else None),
+                            zip_code=(str(pricing["zip"]) if pricing.get("zip") else None))
+        seen: dict[Any, tuple[str, int]] = {}
+        reviews: list[tuple[int, Any, str | None]] = []
+        findings: list[dict[str, Any]] = []
+        for eid, _status, _version, text, document, state in rows:
+            try:
+                claim = auditing.audit_claim(self.settings, self.kb, eid, state)
+            except MedcoderError as exc:
+                reviews.append((eid, None, f"the claim could not be built: {exc.message}"))
+                continue
+            doc = auditing.documentation(claim.claim_id, _rebuild(text, dict(document or {})))
+            review = reviewer.review_one(claim, doc, seen)
+            for k, v in index([claim]).items():
+                seen.setdefault(k, v)
+            reviews.append((eid, review, None))
+            findings.extend(auditing.finding_row(eid, text, f) for f in review.findings)
+        per_encounter, totals = auditing.summarize(reviews, findings)
+        shown = {f["encounter_id"] for f in findings}
+        with self._tx() as s:
+            for (eid, _status, version, *_rest), one in zip(rows, per_encounter, strict=True):
+                row = self._load(s, eid, lock=True)
+                self._append(s, row, actor, "audited", {
+                    "version": version, "status": _status, "reviewable": one["status"] == "reviewed",
+                    "findings": one["findings"],
+                    "checks": sorted({f["check"] for f in findings if f["encounter_id"] == eid}),
+                    "overpayment": one["overpayment"], "underpayment": one["underpayment"]})
+                if eid in shown:
+                    self._log_access(s, actor, eid, "audit")
+        log.info("audit by user %s: %s encounter(s), %s finding(s)", actor.user_id, len(rows),
+                 len(findings))
+        return {"reviewed": totals["reviewed"], "findings": findings, "encounters": per_encounter,
+                "totals": totals}
 
     def lookup(
         self,

@@ -5,7 +5,7 @@ authorizes it; errors become problem+json (``problems.py``).
 Operation ids are stable (clients are generated from them): ingestDocument, fhirSubmit,
 fhirBundleSubmit, codeNote, listWorklist, getEncounter, decideCode, sequenceCodes,
 completeEncounter, queryPhysician, answerQuery, buildClaim, releaseClaim, uploadRemit, listRemits,
-getHistory, getAccessLog, getJob, lookupCodes, learnExamples, whoAmI, listUsers, createUser,
+getHistory, getAccessLog, auditEncounters, getJob, lookupCodes, learnExamples, whoAmI, listUsers, createUser,
 updateUser, issueToken, listTokens, revokeToken.
 """
 
@@ -353,6 +353,21 @@ def get_access_log(
 ) -> list[dict[str, Any]]:
     """Who viewed which encounter, when (newest first)."""
     return list(_wb(request).access_log(actor, encounter_id=encounter_id, limit=limit))
+
+
+@router.get("/audit", operation_id="auditEncounters", tags=["audit"], responses=ERRORS)
+def audit_encounters(
+    request: Request,
+    actor: ActorDep,
+    encounter_id: Annotated[int | None, Query(description="Audit this encounter only.")] = None,
+    status: Annotated[Literal["released", "coded"], Query()] = "released",
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Response:
+    """Re-review released claims against their notes (the checks of `medcoder audit run`):
+    {reviewed, findings: [{encounter_id, line, check, severity, message, reference, evidence,
+    amount}], encounters, totals}. Auditors and admins; the findings' notes are access logged."""
+    return json_response(_wb(request).audit(actor, encounter_id=encounter_id, status=status,
+                                            limit=limit))
 
 
 @router.get("/jobs/{job_id}", operation_id="getJob", tags=["ingest"], responses=ERRORS)

@@ -3,7 +3,9 @@
     GET  /login  POST /login  POST /logout
     GET  /worklist                              filters: status, setting, payer, confidence, q
     POST /upload  POST /remits                  ingest a document / an 835
-    GET  /encounters/{id}                       note with evidence marks, codes, claim, history
+    GET  /encounters/{id}[?audit=1]             note with evidence marks, codes, claim, history
+                                                (audit=1: the audit panel, its evidence marked)
+    GET  /audit[?encounter_id=&status=]         audit findings grouped by encounter
     POST /encounters/{id}/decide | complete | claim | release | query
 
 Forms carry the session's CSRF token (``csrf_token``); the page's scripts call the JSON API with
@@ -24,11 +26,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from medcoder.errors import InputError, MedcoderError
-from medcoder.workbench.errors import AuthError, Forbidden
+from medcoder.workbench.auditing import AUDIT_STATUSES
+from medcoder.workbench.errors import AuthError, Conflict, Forbidden
 from medcoder.workbench.security import Actor, allowed
 from medcoder.workbench.web.auth import check_csrf, new_csrf, page_actor, session_of
 
-__all__ = ["error_response", "evidence_segments", "router"]
+__all__ = ["audit_segments", "error_response", "evidence_segments", "router"]
 
 router = APIRouter(include_in_schema=False)
 SETTINGS = ("outpatient", "emergency", "inpatient", "ambulance")
@@ -202,28 +205,41 @@ def worklist(request: Request, status: str | None = None, setting: str | None = 
     })
 
 
-@router.post("/upload")
-async def upload(request: Request) -> Response:
+async def _upload(request: Request, missing: str, call: Any, done: Any) -> Response:
+    """The worklist's upload forms: the actor, the CSRF-checked form and its ``file``; then
+    ``call(wb, actor, data, filename, form)`` off the event loop, and back to the worklist with
+    ``done(out)`` (or the error's message) flashed."""
     actor = await _need_async(request)
     if isinstance(actor, Response):
         return actor
     form = await _form(request)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        return _back(request, "/worklist", flash=("error", "choose a file to upload"))
+        return _back(request, "/worklist", flash=("error", missing))
     data = await upload.read()
     try:
         from starlette.concurrency import run_in_threadpool
 
-        out = await run_in_threadpool(lambda: _wb(request).ingest(
-            actor, data, filename=upload.filename or None, fmt=str(form.get("fmt") or "") or None,
-            setting=str(form.get("setting") or "") or None, payer=str(form.get("payer") or "") or None,
-            date_of_service=str(form.get("date_of_service") or "") or None,
-            patient=_patient_form(form)))
+        out = await run_in_threadpool(call, _wb(request), actor, data, upload.filename or None, form)
     except MedcoderError as exc:
         return _back(request, "/worklist", flash=("error", f"[{exc.code}] {exc}"))
-    ids = [str(e["id"]) for e in out.get("encounters") or [out]]
-    return _back(request, "/worklist", flash=("ok", f"uploaded: encounter {', '.join(ids)} queued for coding"))
+    return _back(request, "/worklist", flash=("ok", done(out)))
+
+
+@router.post("/upload")
+async def upload(request: Request) -> Response:
+    def call(wb: Any, actor: Actor, data: bytes, filename: str | None, form: dict[str, Any]) -> Any:
+        return wb.ingest(actor, data, filename=filename, fmt=str(form.get("fmt") or "") or None,
+                         setting=str(form.get("setting") or "") or None,
+                         payer=str(form.get("payer") or "") or None,
+                         date_of_service=str(form.get("date_of_service") or "") or None,
+                         patient=_patient_form(form))
+
+    def done(out: dict[str, Any]) -> str:
+        ids = [str(e["id"]) for e in out.get("encounters") or [out]]
+        return f"uploaded: encounter {', '.join(ids)} queued for coding"
+
+    return await _upload(request, "choose a file to upload", call, done)
 
 
 def _patient_form(form: dict[str, Any]) -> dict[str, Any] | None:
@@ -239,56 +255,63 @@ def _patient_form(form: dict[str, Any]) -> dict[str, Any] | None:
 
 @router.post("/remits")
 async def remits(request: Request) -> Response:
-    actor = await _need_async(request)
-    if isinstance(actor, Response):
-        return actor
-    form = await _form(request)
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        return _back(request, "/worklist", flash=("error", "choose an 835 file to upload"))
-    data = await upload.read()
-    try:
-        from starlette.concurrency import run_in_threadpool
+    def call(wb: Any, actor: Actor, data: bytes, filename: str | None, form: dict[str, Any]) -> Any:
+        return wb.upload_remit(actor, data, filename=filename)
 
-        out = await run_in_threadpool(_wb(request).upload_remit, actor, data,
-                                      filename=upload.filename or None)
-    except MedcoderError as exc:
-        return _back(request, "/worklist", flash=("error", f"[{exc.code}] {exc}"))
-    matched = out.get("matched")
-    n = len(matched) if isinstance(matched, list) else matched
-    msg = f"remittance posted: {n if n is not None else '?'} claim(s) matched"
-    already = out.get("already_posted") or []
-    if already:
-        msg += "; already posted before, not posted again: " + ", ".join(
-            f"trace {a['trace_number']}" for a in already)
-    return _back(request, "/worklist", flash=("ok", msg))
+    def done(out: dict[str, Any]) -> str:
+        matched = out.get("matched")
+        n = len(matched) if isinstance(matched, list) else matched
+        msg = f"remittance posted: {n if n is not None else '?'} claim(s) matched"
+        already = out.get("already_posted") or []
+        if already:
+            msg += "; already posted before, not posted again: " + ", ".join(
+                f"trace {a['trace_number']}" for a in already)
+        return msg
+
+    return await _upload(request, "choose an 835 file to upload", call, done)
 
 
 # the encounter --------------------------------------------------------------------------------
+def _cut(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, list[str]]]:
+    """The note cut at every span boundary: [(text, the labels of the spans covering it)]."""
+    n = len(text)
+    spans = [(s, t, label) for s, t, label in spans if 0 <= s < t <= n]
+    cuts = sorted({0, n, *(s for s, _, _ in spans), *(t for _, t, _ in spans)})
+    out: list[tuple[str, list[str]]] = []
+    for a, b in itertools.pairwise(cuts):
+        covering = sorted({label for s, t, label in spans if s <= a and b <= t})
+        if out and out[-1][1] == covering:
+            out[-1] = (out[-1][0] + text[a:b], covering)
+        else:
+            out.append((text[a:b], covering))
+    return out
+
+
+def _spans(items: list[dict[str, Any]], label: Any) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for item in items:
+        for e in item.get("evidence") or []:
+            try:
+                out.append((int(e["start"]), int(e["end"]), str(label(item))))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return out
+
+
 def evidence_segments(text: str, codes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The note cut at every evidence boundary: [{"text", "codes": [code, ...]}]; a segment with
     codes is shown as ``<mark data-code="...">`` (the template escapes the text)."""
-    spans: list[tuple[int, int, str]] = []
-    n = len(text)
-    for c in codes:
-        if c.get("status") == "rejected":
-            continue
-        for e in c.get("evidence") or []:
-            try:
-                s, t = int(e["start"]), int(e["end"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if 0 <= s < t <= n:
-                spans.append((s, t, str(c["code"])))
-    cuts = sorted({0, n, *(s for s, _, _ in spans), *(t for _, t, _ in spans)})
-    out: list[dict[str, Any]] = []
-    for a, b in itertools.pairwise(cuts):
-        covering = sorted({code for s, t, code in spans if s <= a and b <= t})
-        if out and out[-1]["codes"] == covering:
-            out[-1]["text"] += text[a:b]
-        else:
-            out.append({"text": text[a:b], "codes": covering})
-    return out
+    live = [c for c in codes if c.get("status") != "rejected"]
+    return [{"text": t, "codes": labels} for t, labels in _cut(text, _spans(live, lambda c: c["code"]))]
+
+
+def audit_segments(text: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The note cut at the audit findings' evidence spans: [{"text", "findings": [id, ...]}]
+    (ids ``F1``, ``F2``, ... in the order of ``findings``), shown as
+    ``<mark class="audit" data-finding="...">``."""
+    labelled = [{**f, "id": f"F{i}"} for i, f in enumerate(findings, 1)]
+    return [{"text": t, "findings": labels}
+            for t, labels in _cut(text, _spans(labelled, lambda f: f["id"]))]
 
 
 def _code_rows(enc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -307,21 +330,44 @@ def _code_rows(enc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/encounters/{encounter_id}")
-def encounter_page(request: Request, encounter_id: int) -> Response:
+def encounter_page(request: Request, encounter_id: int, audit: int = 0) -> Response:
     actor = _need(request)
     if isinstance(actor, Response):
         return actor
     wb = _wb(request)
+    audited = None
+    if audit:  # first, so that the page shows the version after its "audited" event
+        try:  # the service decides: a role without "audit", or an encounter not yet coded
+            audited = wb.audit(actor, encounter_id=encounter_id)
+        except (Forbidden, Conflict):
+            audited = None
     enc = wb.encounter(actor, encounter_id)
     try:  # the service decides; a role without "history" sees the page without it
         history = wb.history(actor, encounter_id)
     except Forbidden:
         history = []
     rows = _code_rows(enc)
+    text = str(enc.get("text") or "")
     return _render(request, "encounter.html", {
-        "enc": enc, "rows": rows, "segments": evidence_segments(str(enc.get("text") or ""), rows),
-        "history": history, "claim": enc.get("claim"),
+        "enc": enc, "rows": rows, "history": history, "claim": enc.get("claim"),
+        "segments": evidence_segments(text, rows),
+        "audit": audited, "auditable": enc.get("status") in AUDIT_STATUSES,
+        "audit_segments": audit_segments(text, audited["findings"]) if audited else None,
     })
+
+
+# the audit ------------------------------------------------------------------------------------
+@router.get("/audit")
+def audit_page(request: Request, encounter_id: int | None = None, status: str = "released") -> Response:
+    actor = _need(request)
+    if isinstance(actor, Response):
+        return actor
+    out = _wb(request).audit(actor, encounter_id=encounter_id, status=status)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for f in out["findings"]:
+        groups.setdefault(int(f["encounter_id"]), []).append(f)
+    return _render(request, "audit.html", {"data": out, "groups": groups, "status": status,
+                                           "statuses": AUDIT_STATUSES})
 
 
 async def _encounter_action(request: Request, encounter_id: int, fn: Any) -> Response:

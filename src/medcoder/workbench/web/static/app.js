@@ -202,6 +202,20 @@
     }
   }
 
+  // the audit panel: a finding's button marks its evidence in the note
+  document.querySelectorAll(".finding-btn").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var id = b.dataset.finding;
+      var first = null;
+      document.querySelectorAll("#note mark.audit").forEach(function (m) {
+        var on = (m.dataset.finding || "").split(" ").indexOf(id) >= 0;
+        m.classList.toggle("active", on);
+        if (on && !first) { first = m; }
+      });
+      if (first) { first.scrollIntoView({ block: "nearest" }); }
+    });
+  });
+
   var saved = -1;
   try { saved = parseInt(sessionStorage.getItem("mc-sel-" + encId) || "-1", 10); } catch (e) { saved = -1; }
   var hash = window.location.hash.match(/^#code-(\d+)$/);
