@@ -37,10 +37,18 @@ def test_decisions_history_and_projection(wb: Workbench, actors: dict[str, Actor
     assert codes["I10"][0] == "edited" and "I12.9" not in codes
     edited = next(c for c in enc["codes"] if c["code"] == "I10")
     assert edited["original_code"] == "I12.9" and edited["reason"] == "no CKD link in this test"
-    assert edited["title"]  # the Tabular's title for the new code
+    assert edited["title"] == "Essential (primary) hypertension"  # the new code's Tabular title
     assert codes["Z79.84"][0] == "added"
     px = next(c for c in enc["codes"] if c["kind"] == "procedure")
     assert (px["status"], px["units"], px["modifiers"]) == ("accepted", 1, ["25"])
+    # an edited visit code shows the new code's label (medcoder's own CPT label), not the old one's
+    enc = wb.decide(coder, eid, action="edit", code="99213", kind="procedure", new_code="99214",
+                    reason="moderate MDM documented")
+    px = next(c for c in enc["codes"] if c["kind"] == "procedure")
+    assert (px["code"], px["original_code"]) == ("99214", "99213")
+    assert "level 4" in px["title"] and "level 3" not in px["title"]
+    enc = wb.decide(coder, eid, action="edit", code="99214", kind="procedure", new_code="99213",
+                    reason="back to the suggested level")
 
     enc = wb.sequence(coder, eid, ["I10", "E11.22"])
     assert _codes(enc)["I10"][1] == 1 and _codes(enc)["E11.22"][1] == 2
@@ -58,7 +66,7 @@ def test_decisions_history_and_projection(wb: Workbench, actors: dict[str, Actor
     assert [h["seq"] for h in hist] == list(range(1, len(hist) + 1))
     assert [h["type"] for h in hist] == [
         "ingested", "coding_started", "coded", "decision", "decision", "decision", "decision",
-        "decision", "sequenced", "completed"]
+        "decision", "decision", "decision", "sequenced", "completed"]
     assert hist[4]["reason"] == "BMI alone; obesity not assessed"
     assert hist[4]["actor"] == "coder" and hist[4]["at"].endswith("Z")
     assert hist[-1]["seq"] == enc["version"]

@@ -144,7 +144,7 @@ def _decide(state: dict[str, Any], data: Mapping[str, Any], reason: str | None) 
         elif action == "edit":
             entry["original_code"] = entry["original_code"] or entry["code"]
             entry["code"] = data["new_code"]
-            entry["title"] = data.get("title") or entry["title"]
+            entry["title"] = data.get("title") or ""  # the new code's, never the old one's
             entry["status"] = "edited"
         else:
             raise ValueError(f"unknown decision {action!r}")

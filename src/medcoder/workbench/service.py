@@ -787,7 +787,14 @@ class Workbench:
         if not v.valid:
             raise InputError(f"{code} is not valid on {dos or 'the date of service'}: "
                              f"{v.reason or 'unknown code'}", where="code")
-        return (v.title or ""), system, (v.code or code)
+        title = v.title  # validate names headers; a valid code's title is read here
+        if not title and system == "ICD-10-CM":
+            title = self.kb.open("icd10cm-tabular", dos).reader.title(v.code or code)
+        elif not title and system == "CPT":  # no CPT descriptor without a licence: our own label
+            from medcoder.codesets.cpt.codes import label
+
+            title = label(v.code or code)
+        return (title or ""), system, (v.code or code)
 
     def sequence(
         self, actor: Actor, encounter_id: int, codes: list[str], version: int | None = None
