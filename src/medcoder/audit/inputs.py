@@ -60,6 +60,7 @@ __all__ = [
     "Orphan",
     "RowProblem",
     "attach_remits",
+    "audit_claim_from",
     "join",
     "read_billed_claims",
     "read_claim_extract",
@@ -610,8 +611,9 @@ def _plain(v: Any) -> str:
 
 
 # -- 837 / claim files --------------------------------------------------------------------------------
-def _from_claim(c: Any, path: Path, n: int) -> AuditClaim:
-    """An AuditClaim for a medcoder ``Claim`` (837P/837I or claim file)."""
+def audit_claim_from(c: Any, path: Path, n: int) -> AuditClaim:
+    """An AuditClaim for a medcoder ``Claim`` (837P/837I or claim file; ``n``: its position in
+    ``path``, for messages)."""
     rendering = c.rendering or getattr(c, "attending", None) or c.billing
     patient = c.patient
     member = patient.member_id or (c.subscriber.member_id if c.relationship == "18" else None)
@@ -646,7 +648,7 @@ def _read_one(path: Path) -> ExtractResult:
 
     if _is_x12(path) or path.suffix.lower() in (".json", ".yaml", ".yml"):
         claims = load_claims(path, check=False)
-        return ExtractResult(claims=[_from_claim(c, path, i) for i, c in enumerate(claims, start=1)])
+        return ExtractResult(claims=[audit_claim_from(c, path, i) for i, c in enumerate(claims, start=1)])
     if path.suffix.lower() in CSV_SUFFIXES:
         return read_claim_extract(path)
     raise InputError("not a claims file: expected a CSV claim-line extract (.csv/.tsv), an X12 837P/837I "

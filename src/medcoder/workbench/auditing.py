@@ -52,13 +52,13 @@ def _stored_claim(state: Mapping[str, Any]) -> Any:
 def audit_claim(settings: Any, kb: Any, encounter_id: int, state: Mapping[str, Any]) -> AuditClaim:
     """The encounter's claim as an ``AuditClaim`` (what was billed, and paid when an 835 was
     posted). Raises what ``billing.build`` raises for an encounter whose claim cannot be built."""
-    from medcoder.audit.inputs import _from_claim
+    from medcoder.audit.inputs import audit_claim_from
     from medcoder.workbench import billing
 
     claim = _stored_claim(state) if state.get("status") == "released" else None
     if claim is None:
         claim, _view = billing.build(settings, kb, encounter_id, copy.deepcopy(dict(state)))
-    out = _from_claim(claim, Path("workbench"), 1)
+    out = audit_claim_from(claim, Path("workbench"), 1)
     out.source = f"workbench encounter {encounter_id}"
     _attach_paid(out, state.get("remits") or [])
     return out
