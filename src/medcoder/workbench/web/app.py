@@ -118,7 +118,12 @@ def create_app(settings: Settings | None = None, *, workbench: Any = None) -> Fa
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Any:
-        _log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # the type and the frames, never the message: a bug's message could quote the note
+        import traceback
+
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        _log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method,
+                   request.url.path, frames)
         return problem(500, "an unexpected error happened; it has been logged", code="MC500")
 
     @app.get("/healthz", operation_id="health", tags=["health"])
