@@ -94,3 +94,14 @@ def test_claim_validate_command_exit_codes_and_999(tmp_path: Path, written: Any)
     assert "IK5*A" in (tmp_path / "ack.999").read_text()
     no = subprocess.run([*cmd, str(good), str(bad)], capture_output=True)
     assert no.returncode == 1 and b"INVALID" in no.stdout and b"Traceback" not in no.stderr
+
+
+def test_every_line_carries_its_line_item_control_number(written: Any) -> None:
+    path, text = written("office-injection.json")
+    assert validate_x12(path).ok  # REF*6R sits where 005010X222A1 puts it in loop 2400
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    refs = segments(text, "REF*6R")
+    assert refs == ["REF*6R*PCN-office-1", "REF*6R*PCN-office-2", "REF*6R*PCN-office-3"]
+    for n, ref in enumerate(refs, start=1):  # LX, SV1, DTP*472, then REF*6R
+        at = segs.index(ref)
+        assert segs[at - 3] == f"LX*{n}" and segs[at - 1].startswith("DTP*472*D8*")

@@ -6,6 +6,10 @@ partly denied, denied or reversed. Used for tests, demos and round trips.
 
 Adjudication follows the 005010X221A1 conventions for each outcome:
 
+Each line returns the 837P's line item control number (REF*6R, ``<CLM01>-<LX01>``), as a payer
+does when the claim carried one; an institutional line (the 837I writer sends none) returns its
+LX sequence number.
+
 - ``paid`` (CLP02 1, or ``status`` 2/3 for secondary/tertiary): each line's charge above the
   allowed amount is CO-45 (charge exceeds fee schedule); deductible PR-1, coinsurance PR-2
   and copay PR-3 come off the allowed amount, line by line in order; AMT*B6 carries the allowed
@@ -31,6 +35,7 @@ from decimal import Decimal
 from typing import Literal
 
 from medcoder.claims.model import Claim
+from medcoder.claims.writers.x837p import line_control_number
 from medcoder.errors import InputError
 from medcoder.remit.model import (
     ZERO,
@@ -120,7 +125,7 @@ def adjudicate(
         sp = ServicePayment(
             code=ln.code, qualifier="HC", modifiers=list(ln.modifiers), charge=ln.charge, paid=ZERO,
             revenue_code=ln.revenue_code, units_paid=ln.units, date_from=ln.date_of_service,
-            line_control_number=str(n),
+            line_control_number=line_control_number(claim, n) if claim.kind == "professional" else str(n),
         )
         lines.append(sp)
         if outcome == "denied" or n in denied_lines:

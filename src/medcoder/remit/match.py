@@ -28,8 +28,11 @@ Remittances are read in the order given (oldest first).
 Service lines (loop 2110 SVC ↔ 837 loop 2400):
 
 1. ``REF*6R`` line item control number (835 TR3 loop 2110 REF*6R, the 837's REF*6R in loop 2400):
-   medcoder's 837P writes none, so the line's LX sequence number (1, 2, …) is taken as its control
-   number;
+   medcoder's 837P writes ``<CLM01>-<LX01>``
+   (:func:`medcoder.claims.writers.x837p.line_control_number`), which names the claim line
+   exactly; a bare number is taken as the line's LX sequence number (what the 835 TR3 has a payer
+   return when the claim carried no control number); any other value is ignored (a claim written
+   elsewhere) and the next rules decide;
 2. the procedure code as submitted (SVC06 when the payer changed the code, else SVC01-2) with the
    modifiers, the date of service and the line charge (SVC02); then with fewer of these, each
    difference recorded;
@@ -53,6 +56,7 @@ from typing import Any
 
 from medcoder.claims.model import Claim, ServiceLine
 from medcoder.claims.pricing.model import ClaimPrice, cents, plain
+from medcoder.claims.writers.x837p import line_control_number
 from medcoder.remit.model import ZERO, ClaimPayment, Remittance, ServicePayment
 
 TOLERANCE = Decimal("0.01")
@@ -378,14 +382,17 @@ def _match_lines(claim: Claim, services: list[tuple[int, int, ServicePayment]]) 
         pairs[key] = LineMatch(method, key[1], n, s.code, service=s, line=claim.lines[n - 1], payment=key[0],
                                confidence=conf, notes=notes)
 
+    ours = {line_control_number(claim, n).upper(): n for n in free}
     for pi, k, s in services:  # 1. REF*6R
         ref = (s.line_control_number or "").strip()
-        if ref and ref.isdigit() and int(ref) in free:
-            n = int(ref)
+        n = ours.get(ref.upper()) if ref else None
+        how = f"REF*6R {ref} = the line item control number of line {n}"
+        if n is None and ref.isdigit():
+            n, how = int(ref), f"REF*6R {ref} = line {int(ref)} (LX sequence number)"
+        if n is not None and n in free:
             keys = _line_keys(s, claim.lines[n - 1])
             diffs = [f"{w} differs" for w, ok in keys.items() if ok is False]
-            pair((pi, k), s, n, "line-control-number", "high" if keys["code"] else "medium",
-                 [f"REF*6R {ref} = line {n}", *diffs])
+            pair((pi, k), s, n, "line-control-number", "high" if keys["code"] else "medium", [how, *diffs])
     levels: tuple[tuple[tuple[str, ...], str, str], ...] = (
         (("code", "modifiers", "date", "charge"), "code", "high"),
         (("code", "modifiers", "date"), "code-partial", "medium"),

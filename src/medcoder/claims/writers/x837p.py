@@ -6,7 +6,14 @@ per the ASC X12N 837 Professional Implementation Guide 005010X222A1: ISA/GS enve
 1000A submitter (NM1*41, PER), 1000B receiver (NM1*40), 2000A/2010AA billing provider (PRV,
 NM1*85, N3, N4, REF*EI|SY), 2000B/2010BA subscriber (SBR, NM1*IL, N3, N4, DMG), 2010BB payer
 (NM1*PR), 2300 claim (CLM, REF*F8 for frequency 7/8, HI), 2310B rendering provider, 2400 lines
-(LX, SV1, DTP*472). Every file the tests write is validated with pyx12.
+(LX, SV1, DTP*472, REF*6R). Every file the tests write is validated with pyx12.
+
+REF*6R (loop 2400, line item control number, REF02 AN 1-50) is situational in the TR3: sent
+when the submitter wants to track its lines through adjudication; a payer that receives one
+returns it on the 835 line (005010X221A1 loop 2110 REF*6R), and it is unique within the claim
+(CLM01). medcoder writes :func:`line_control_number`, ``<CLM01>-<LX01>`` (at most 38 + 1 + 2
+characters: 837P loop 2400 repeats at most 50 times), so a remittance line can be tied to its
+claim line even when the payer changed the code or reordered the lines.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from medcoder.errors import InputError
 
 # SBR09 claim filing indicator by payer kind
 FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "CI", "bcbs": "BL", "tricare": "CH"}
+LCN_MAX = 50  # REF02 (data element 127) of 837P loop 2400 REF*6R: AN 1-50 (CLM01 38 + "-" + LX01 ≤ 42)
 
 
 def _amount(d: Decimal) -> str:
@@ -43,6 +51,15 @@ def _address(seg: list[list[str]], addr: Address | None, what: str) -> None:
         raise InputError(f"the 837P needs the {what}'s address", where=f"claim.{what}.address")
     seg.append(["N3", _clean(addr.line1)] + ([_clean(addr.line2)] if addr.line2 else []))
     seg.append(["N4", _clean(addr.city), _clean(addr.state), addr.zip.replace("-", "")])
+
+
+def line_control_number(claim: Claim, n: int) -> str:
+    """The line item control number medcoder writes for line ``n`` (1-based) of ``claim`` in
+    837P loop 2400 REF*6R: the patient control number as CLM01 carries it, ``-``, the line
+    number (LX01)."""
+    if not 1 <= n <= len(claim.lines):
+        raise InputError(f"line {n}: the claim has {len(claim.lines)} lines", where="claim.lines")
+    return f"{_clean(claim.patient_control_number, upper=False)[:38]}-{n}"
 
 
 def write_837p(
@@ -128,6 +145,7 @@ def write_837p(
             ":".join(str(p) for p in ln.pointers),
         ])
         body.append(["DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d")])
+        body.append(["REF", "6R", line_control_number(claim, n)])
     body.append(["SE", str(len(body) + 1), "0001"])
     isa = [
         "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver_id[:15].ljust(15),

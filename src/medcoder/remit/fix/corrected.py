@@ -29,6 +29,23 @@ rule) and its evidence. The changes proposed:
 - **deleted or invalid code** (CARC 181, or CARC 16 with RARC N56/M51/M20): replaced with its
   replacement from medcoder's code history (the one the validity edit uses); several
   replacements are offered for review unless the documentation names exactly one.
+- **deleted or invalid diagnosis** (CARC 146 "diagnosis invalid for the date of service"; CARC 11
+  or 167, or CARC 16/125 with RARC M76/M64/MA63/M81, when a diagnosis the line points at is not
+  valid on its date): the diagnosis is checked as the validity edit checks it (the ICD-10-CM
+  tabular in force, corrected by the code history). One replacement is applied (the lines keep
+  pointing at it; when the replacement is already on the claim, the lines are re-pointed to it
+  and the old entry removed); when the history offers several (an expanded code), or the code is
+  a header, nothing is applied: the choices are listed and a coder decides from the record. A
+  claim-level denial checks every diagnosis. CARC 146 with every diagnosis valid asks for review.
+- **modifiers** (CARC 182 "procedure modifier was invalid on the date of service", CARC 4
+  "procedure code inconsistent with the modifier"): the scrubber's modifier edits
+  (:mod:`medcoder.claims.edits.modifiers`) are run on the line, and what they imply is proposed:
+  a modifier that is not one (not a CPT modifier, not in the HCPCS modifier list, not in force on
+  the date, 25 off an E/M, 59 beside an X modifier, a 26/TC the fee schedule lacks, GP/GO/GN on a
+  non-therapy code, 26 with TC, a repeat) is dropped, and a terminated Level II modifier whose
+  HCPCS cross-reference names one modifier in force is swapped for it; what needs a choice (RT
+  with LT, GP/GO/GN conflicts or a missing therapy modifier, more than four) is offered for
+  review, and when the edits find nothing an explicit review names the line and its modifiers.
 - **units** (CARC 151/152, RARC N362/M53): reduced to the NCCI MUE for the code and date (MAI 1
   per line, MAI 2/3 per day; CMS NCCI MUE table); an MAI 3 denial may be appealed instead.
 - **void** (CARC 18 / category duplicate on the claim or on every line): frequency 8.
@@ -57,7 +74,8 @@ from medcoder.remit.model import ClaimPayment, Denial
 
 APPLY = "apply"
 REVIEW = "needs-documentation-review"
-KINDS = ("add-modifier", "replace-code", "set-pointers", "reduce-units", "void")
+KINDS = ("add-modifier", "set-modifiers", "replace-code", "replace-diagnosis", "set-pointers", "reduce-units",
+         "void")
 MAX_MODIFIERS = 4  # 837P SV101-3..6
 
 BUNDLED_CARCS = frozenset({"97", "B15", "234", "236"})
@@ -67,6 +85,11 @@ CODE_RARCS = frozenset({"N56", "M51", "M20"})
 UNITS_CARCS = frozenset({"151", "152"})
 UNITS_RARCS = frozenset({"N362", "M53"})
 DUPLICATE_CARCS = frozenset({"18"})
+DX_CARCS = frozenset({"146"})  # diagnosis invalid for the date(s) of service
+DX_CHECK_CARCS = frozenset({"11", "167"})  # inconsistent with the procedure / not covered: a deleted code is one cause
+DX_RARCS = frozenset({"M76", "M64", "MA63", "M81"})  # invalid diagnosis / other / principal / specificity
+MODIFIER_CARCS = frozenset({"182", "4"})  # modifier invalid on the date / inconsistent with the procedure
+NO_MODIFIERS = "(none)"
 
 REF_25 = ("NCCI Policy Manual for Medicare Services Ch. XI §D (significant, separately identifiable E/M "
           "service, modifier 25); CMS Claims Processing Manual (Pub. 100-04) Ch. 12 §30.6.6")
@@ -75,6 +98,9 @@ REF_59 = ("NCCI Policy Manual for Medicare Services Ch. I §E (modifiers and mod
 REF_POINTER = ("ASC X12N 837P 005010X222A1 loop 2400 SV107 (diagnosis code pointers, the first is the "
                "line's primary reason); ICD-10-CM Official Guidelines I.C.20 and I.C.15.b.3")
 REF_CODE = "medcoder code history (CPT/HCPCS deletions with their replacements); 45 CFR 162.1002"
+REF_DX = ("medcoder code history (ICD-10-CM codes deleted or expanded by the annual addenda, and codes added, with "
+          "what to report instead) over the ICD-10-CM tabular in force on the date of service; ICD-10-CM Official "
+          "Guidelines I.B.2; 45 CFR 162.1002")
 REF_MUE = "CMS Medicare NCCI medically unlikely edits (MUE) table for the date of service; NCCI Policy Manual Ch. I"
 REF_FREQ = ("NUCC 1500 Claim Form Reference Instruction Manual item 22 (resubmission code 7 replacement, 8 void); "
             "837P 005010X222A1 loop 2300 CLM05-3 and REF*F8 (payer claim control number)")
@@ -106,9 +132,9 @@ class Change:
     ``after``, why (the denial's codes and the rule) and the evidence; ``status`` ``apply`` or
     ``needs-documentation-review`` (not applied until a person approves it: :meth:`approved`)."""
 
-    kind: str  # add-modifier | replace-code | set-pointers | reduce-units | void
-    line: int | None  # 1-based claim line; None = the claim
-    where: str  # claim.lines[2].modifiers ...
+    kind: str  # add-modifier | set-modifiers | replace-code | replace-diagnosis | set-pointers | reduce-units | void
+    line: int | None  # 1-based claim line; None = the claim (void, replace-diagnosis)
+    where: str  # claim.lines[2].modifiers, claim.diagnoses[1] ...
     before: str
     after: str
     why: str
@@ -122,6 +148,10 @@ class Change:
     def approved(self, after: str | None = None) -> Change:
         """The change accepted by a person (with ``after`` chosen among ``options``)."""
         value = after if after is not None else self.after
+        if self.kind == "replace-diagnosis" and value:
+            from medcoder.codesets.validate import normalize
+
+            value = normalize(value)  # m5451 → M54.51
         if self.options and value not in self.options:
             raise InputError(f"{value!r} is not one of the options {', '.join(self.options)}", where=self.where)
         if not value:
@@ -219,19 +249,26 @@ def propose_corrections(
                           evidence=(f"CLP07 {payment.payer_claim_id}", *(f"CARC {c}" for c in d.carcs)),
                           carcs=d.carcs, rarcs=d.rarcs, reference=f"{d.reference}; {REF_FREQ}"))
         return out
-    seen: set[tuple[str, int | None]] = set()
+    seen: set[tuple[str, str]] = set()
     for d in mine:
         if d.line is None:
-            continue
-        n = line_of.get(d.line)
-        if n is None:
-            continue
-        for ch in _for_line(claim, n, d, kb, documentation, on):
-            key = (ch.kind, ch.line)
+            found = _diagnoses(claim, [], d, kb, documentation, on or claim.service_from)[0] if _dx_denial(d) else []
+        else:
+            n = line_of.get(d.line)
+            if n is None:
+                continue
+            found = _for_line(claim, n, d, kb, documentation, on)
+        for ch in found:
+            key = (ch.kind, ch.where)
             if key not in seen:
                 seen.add(key)
                 out.append(ch)
     return out
+
+
+def _dx_denial(d: Denial) -> bool:
+    carcs, rarcs = set(d.carcs), set(d.rarcs)
+    return bool(DX_CARCS & carcs or DX_CHECK_CARCS & carcs or ({"16", "125"} & carcs and DX_RARCS & rarcs))
 
 
 def _for_line(claim: Claim, n: int, d: Denial, kb: KnowledgeBase, doc: str | None,
@@ -245,7 +282,13 @@ def _for_line(claim: Claim, n: int, d: Denial, kb: KnowledgeBase, doc: str | Non
         out += _units(claim, n, ln, d, kb, dos, base)
     if "181" in carcs or ("16" in carcs and CODE_RARCS & rarcs):
         out += _code(n, ln, d, kb, doc, base)
-    if "11" in carcs or ("16" in carcs and POINTER_RARCS & rarcs):
+    if MODIFIER_CARCS & carcs:
+        out += _modifiers(claim, n, ln, d, kb, base)
+    invalid_dx = False
+    if _dx_denial(d):
+        found, invalid_dx = _diagnoses(claim, [n], d, kb, doc, dos)
+        out += found
+    if not invalid_dx and ("11" in carcs or ("16" in carcs and POINTER_RARCS & rarcs)):
         out += _pointers(claim, n, ln, d, doc, base)
     if BUNDLED_CARCS & carcs or BUNDLED_RARCS & rarcs:
         out += _bundled(claim, n, ln, d, kb, doc, dos, base)
@@ -375,6 +418,181 @@ def _code(n: int, ln: ServiceLine, d: Denial, kb: KnowledgeBase, doc: str | None
                    "supports", evidence=evidence, status=REVIEW, reference=ref, options=reps, **base)]
 
 
+def _dx_replacements(code: str, dos: _dt.date, kb: KnowledgeBase, v: Any) -> tuple[list[str], str]:
+    """What the code history says to report instead of ``code`` on ``dos`` (expanded or deleted:
+    the validation's replacements; added after ``dos``: the code used before), with the citation."""
+    from medcoder.codesets.history import status_on
+
+    st = status_on(code, dos, "ICD-10-CM")
+    citation = st.entry.citation if st.entry is not None and not st.reportable else ""
+    reps = list(v.replacements) or (list(st.entry.replacements) if citation and st.entry is not None else [])
+    return reps, citation
+
+
+def _diagnoses(claim: Claim, lines: list[int], d: Denial, kb: KnowledgeBase, doc: str | None,
+               dos: _dt.date) -> tuple[list[Change], bool]:
+    """Replace the diagnoses of ``lines`` (every diagnosis when empty) that are not valid on ``dos``;
+    returns the changes and whether an invalid diagnosis was found."""
+    from medcoder.codesets.validate import validate_icd10cm
+
+    base: dict[str, Any] = {"carcs": d.carcs, "rarcs": d.rarcs}
+    ref = f"{d.reference}; {REF_DX}"
+    count = len(claim.diagnoses)
+    if lines:
+        positions = sorted({p for n in lines for p in claim.lines[n - 1].pointers if 1 <= p <= count})
+        context = ", ".join(f"line {n} {claim.lines[n - 1].code}" for n in lines) + f" {_why(d)}"
+    else:
+        positions = list(range(1, count + 1))
+        context = f"the claim {_why(d)}"
+    out: list[Change] = []
+    checked: list[str] = []
+    for i in positions:
+        dx = claim.diagnoses[i - 1]
+        where = f"claim.diagnoses[{i}]"
+        try:
+            v = validate_icd10cm(dx.code, dos, kb)
+        except DataError:
+            if DX_CARCS & set(d.carcs):
+                return [Change("replace-diagnosis", None, where, dx.code, "", f"{context}: the ICD-10-CM tabular "
+                               f"for {dos} is not loaded, so the diagnoses cannot be checked (medcoder data install "
+                               "icd10cm-tabular)", status=REVIEW, reference=ref, **base)], False
+            return [], False
+        if v.valid:
+            checked.append(dx.code)
+            continue
+        reps, citation = _dx_replacements(dx.code, dos, kb, v)
+        usable = [r for r in reps if validate_icd10cm(r, dos, kb).valid]
+        users = [k for k, ln in enumerate(claim.lines, start=1) if i in ln.pointers]
+        pointed = (f" (line {users[0]} points at it)" if len(users) == 1 else
+                   f" (lines {', '.join(map(str, users))} point at it)" if users else "")
+        why = f"{context}: diagnosis {i} {dx.code}{pointed} is not valid on {dos}: {(v.reason or '').rstrip('.')}"
+        evidence = tuple(x for x in (v.reason or "", citation) if x)
+        if len(reps) == 1 and usable:
+            out.append(Change("replace-diagnosis", None, where, dx.code, usable[0],
+                              why + f"; report {usable[0]}" + (" (already on the claim: the lines are re-pointed to it)"
+                                                              if any(x.code == usable[0] for x in claim.diagnoses)
+                                                              else ""),
+                              evidence=evidence, reference=ref, options=(usable[0],), **base))
+        elif usable:
+            hint = tuple(s for s in _sentences(doc or "") if any(r in s or r.replace(".", "") in s for r in usable))
+            out.append(Change("replace-diagnosis", None, where, dx.code, "",
+                              why + f"; the code history offers {len(usable)} codes: a coder chooses among "
+                              f"{' / '.join(usable)} from the record (nothing is applied)",
+                              evidence=evidence + hint, status=REVIEW, reference=ref, options=tuple(usable), **base))
+        else:
+            kids = tuple(k for k in v.children if validate_icd10cm(k, dos, kb).valid)
+            out.append(Change("replace-diagnosis", None, where, dx.code, "",
+                              why + ("; choose the complete code the record supports" if kids else
+                                     "; the code history names no replacement valid on that date: choose the code "
+                                     "the record supports"),
+                              evidence=evidence, status=REVIEW, reference=ref, options=kids, **base))
+    if out or not (DX_CARCS & set(d.carcs)) or not positions:
+        return out, bool(out)
+    first = positions[0]
+    return [Change("replace-diagnosis", None, f"claim.diagnoses[{first}]", claim.diagnoses[first - 1].code, "",
+                   f"{context}: medcoder finds {', '.join(checked)} valid on {dos} (the ICD-10-CM release in force "
+                   "and the code history): review the diagnosis the payer rejected against the record and its edit",
+                   status=REVIEW, reference=ref, **base)], False
+
+
+# modifier edits whose fix is to drop the modifier(s) they name; the others need a person
+_DROP_FIXED = {"modifiers/25-not-em": ("25",), "modifiers/25-unneeded": ("25",), "modifiers/59-with-x": ("59",),
+               "modifiers/26-and-tc": ("26", "TC")}
+_DROP_FOUND = ("modifiers/invalid", "modifiers/inactive", "modifiers/component-not-allowed",
+               "modifiers/therapy-modifier-unexpected")
+
+
+def _line_findings(claim: Claim, n: int, kb: KnowledgeBase) -> list[Any]:
+    report = scrub(claim, kb, only=["modifiers"])
+    return [f for f in report.findings if n in f.lines and f.severity in ("error", "warning")]
+
+
+def _modifiers(claim: Claim, n: int, ln: ServiceLine, d: Denial, kb: KnowledgeBase,
+               base: dict[str, Any]) -> list[Change]:
+    from medcoder.claims.edits.modifiers import REFERENCE as REF_MODIFIERS
+    from medcoder.claims.edits.modifiers import THERAPY_MODS
+
+    where = f"claim.lines[{n}].modifiers"
+    before = _mods(ln)
+    why = f"line {n} {ln.code} (modifiers {before}) {_why(d)}"
+    findings = _line_findings(claim, n, kb)
+    refs = "; ".join(dict.fromkeys([d.reference, REF_MODIFIERS, *(f.reference for f in findings)]))
+    hcpcs = _table(kb, "hcpcs", ln.date_of_service)
+    if not findings:
+        unchecked = [m for m in ln.modifiers if not m.isdigit()]
+        gap = (f"; the HCPCS modifier list for {ln.date_of_service} is not loaded, so {', '.join(unchecked)} could "
+               "not be checked" if hcpcs is None and unchecked else "")
+        what = (f"the modifiers {before} pass medcoder's modifier edits{gap}" if ln.modifiers
+                else "the line carries no modifier")
+        return [Change("set-modifiers", n, where, before, "", f"{why}: {what}: review the modifier on line {n} "
+                       "against the record and the payer's policy for that date", status=REVIEW, reference=refs,
+                       options=(), **base)]
+    mods = list(dict.fromkeys(ln.modifiers))  # a repeat is dropped
+    notes: list[str] = [f.message for f in findings]
+    review: list[str] = []
+    drop: set[str] = set()
+    swap: dict[str, str] = {}
+    for f in findings:
+        if f.rule in _DROP_FIXED:
+            drop.update(_DROP_FIXED[f.rule])
+        elif f.rule in _DROP_FOUND:
+            for m in _implicated(claim, n, f.rule, kb):
+                x = _successor(hcpcs, m, ln.date_of_service) if f.rule == "modifiers/inactive" else None
+                if x is not None and x not in mods:
+                    swap[m] = x
+                    notes.append(f"the HCPCS file cross-references {m} to {x}, in force on {ln.date_of_service}")
+                else:
+                    drop.add(m)
+        elif f.rule != "modifiers/repeated":
+            review.append(f.rule)
+    after = [swap.get(m, m) for m in mods if m not in drop]
+    result = ":".join(after) or NO_MODIFIERS
+    changed = ", ".join([*(f"drop {m}" for m in mods if m in drop), *(f"{m} → {x}" for m, x in swap.items())])
+    if not review:
+        return [Change("set-modifiers", n, where, before, result,
+                       f"{why}: the modifier edits imply {changed or 'removing the repeat'}: report {result}",
+                       evidence=tuple(notes), reference=refs, options=(result,), **base)]
+    options: list[str] = [result] if result != before else []
+    s = set(after)
+    if "modifiers/rt-and-lt" in review:
+        options.append(":".join([x for x in after if x not in ("RT", "LT")] + ["50"]))
+    if "modifiers/therapy-modifier-conflict" in review:
+        options += [":".join(x for x in after if x not in THERAPY_MODS or x == keep) for keep in sorted(s & THERAPY_MODS)]
+    if "modifiers/therapy-modifier-missing" in review and len(after) < MAX_MODIFIERS:
+        options += [":".join([*after, t]) for t in ("GP", "GO", "GN")]
+    return [Change("set-modifiers", n, where, before, "",
+                   f"{why}: the modifier edits need a choice ({', '.join(r.split('/')[1] for r in review)})"
+                   + (f"; they also imply {changed}" if changed else "") + f": review the modifiers on line {n}"
+                   + (f" (choices: {' / '.join(dict.fromkeys(options))})" if options else ""),
+                   evidence=tuple(notes), status=REVIEW, reference=refs, options=tuple(dict.fromkeys(options)),
+                   **base)]
+
+
+def _successor(hcpcs: Any, m: str, dos: _dt.date) -> str | None:
+    """The one modifier in force on ``dos`` that the HCPCS file cross-references (XREF) from the
+    terminated modifier ``m``, if there is exactly one."""
+    row = hcpcs.modifier(m) if hcpcs is not None else None
+    if row is None:
+        return None
+    live = [x for x in row.xref if (r := hcpcs.modifier(x)) is not None and r.active_on(dos)]
+    return live[0] if len(live) == 1 else None
+
+
+def _implicated(claim: Claim, n: int, rule: str, kb: KnowledgeBase) -> list[str]:
+    """The modifiers of line ``n`` whose removal clears a finding of ``rule`` (the scrubber decides)."""
+    def count(c: Claim) -> int:
+        return sum(1 for f in _line_findings(c, n, kb) if f.rule == rule)
+
+    now = count(claim)
+    out: list[str] = []
+    for m in dict.fromkeys(claim.lines[n - 1].modifiers):
+        trial = copy.deepcopy(claim)
+        trial.lines[n - 1].modifiers = [x for x in trial.lines[n - 1].modifiers if x != m]
+        if count(trial) < now:
+            out.append(m)
+    return out
+
+
 def _units(claim: Claim, n: int, ln: ServiceLine, d: Denial, kb: KnowledgeBase, dos: _dt.date,
            base: dict[str, Any]) -> list[Change]:
     kind = setting(claim)
@@ -432,9 +650,11 @@ def corrected_claim(
         pending += [c for c in todo if c is not void]
         new.frequency = "8"
     else:
-        for c in todo:
+        # diagnoses last, highest position first: removing a merged diagnosis renumbers only those after it
+        dx = sorted((c for c in todo if c.kind == "replace-diagnosis"), key=lambda c: -_dx_position(new, c))
+        for c in [*(c for c in todo if c.kind != "replace-diagnosis"), *dx]:
             _apply(new, c)
-            applied.append(c)
+        applied = list(todo)
         new.frequency = "7"
     new.original_claim_id = payment.payer_claim_id
     if new.kind == "institutional" and new.type_of_bill:
@@ -444,9 +664,52 @@ def corrected_claim(
     return Corrected(new, applied, pending, report)
 
 
+def _dx_position(claim: Claim, c: Change) -> int:
+    m = re.fullmatch(r"claim\.diagnoses\[(\d+)\]", c.where)
+    i = int(m.group(1)) if m else 0
+    if not 1 <= i <= len(claim.diagnoses):
+        raise InputError(f"the change names diagnosis {c.where!r}, the claim has {len(claim.diagnoses)}",
+                         where=c.where)
+    return i
+
+
+def _replace_diagnosis(claim: Claim, c: Change) -> None:
+    from medcoder.codesets.validate import normalize
+
+    i = _dx_position(claim, c)
+    old = claim.diagnoses[i - 1]
+    if old.code != c.before:
+        raise InputError(f"diagnosis {i} is {old.code}, not {c.before}: the claim changed since the proposal",
+                         where=c.where)
+    code = normalize(c.after)
+    same = next((j for j, x in enumerate(claim.diagnoses, start=1) if j != i and x.code == code), None)
+    if same is None:
+        claim.diagnoses[i - 1] = replace(old, code=code)
+        return
+    del claim.diagnoses[i - 1]  # already on the claim: point the lines at it, renumber the rest
+    target = same if same < i else same - 1
+    for ln in claim.lines:
+        moved = [target if p == i else (p - 1 if p > i else p) for p in ln.pointers]
+        ln.pointers = list(dict.fromkeys(moved))
+
+
+def _set_modifiers(ln: ServiceLine, c: Change) -> None:
+    mods = [] if c.after.strip() == NO_MODIFIERS else [m.strip().upper() for m in c.after.split(":") if m.strip()]
+    bad = [m for m in mods if len(m) != 2 or not m.isalnum()]
+    if bad:
+        raise InputError(f"{bad[0]!r} is not a modifier (two letters or digits); give them as 25:RT or "
+                         f"{NO_MODIFIERS}", where=c.where)
+    if len(mods) > MAX_MODIFIERS:
+        raise InputError(f"{len(mods)} modifiers; a line carries {MAX_MODIFIERS}", where=c.where)
+    ln.modifiers = mods
+
+
 def _apply(claim: Claim, c: Change) -> None:
     if c.kind not in KINDS:
         raise InputError(f"unknown change {c.kind!r}; expected one of {', '.join(KINDS)}", where=c.where)
+    if c.kind == "replace-diagnosis":
+        _replace_diagnosis(claim, c)
+        return
     if c.line is None or not 1 <= c.line <= len(claim.lines):
         raise InputError(f"the change names line {c.line}, the claim has {len(claim.lines)}", where=c.where)
     ln = claim.lines[c.line - 1]
@@ -456,6 +719,8 @@ def _apply(claim: Claim, c: Change) -> None:
         if len(ln.modifiers) >= MAX_MODIFIERS:
             raise InputError(f"line {c.line} already carries {MAX_MODIFIERS} modifiers", where=c.where)
         ln.modifiers.append(c.after)
+    elif c.kind == "set-modifiers":
+        _set_modifiers(ln, c)
     elif c.kind == "replace-code":
         ln.code = c.after.upper()
         ln.system = "CPT" if ln.code[:1].isdigit() else "HCPCS"
