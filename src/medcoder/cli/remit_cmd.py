@@ -356,7 +356,8 @@ def remit_fix(
             console.print(f"  change {escape(c['where'])}: {escape(c['before'] or '-')} → {escape(c['after'])} "
                           f"({escape(c['why'])})")
         for c in item.get("pending", []):
-            console.print(f"  [yellow]needs review[/] {escape(c['where'])}: {escape(c['why'])}")
+            choose = f" [dim](choose: {escape(', '.join(c['options']))})[/]" if c.get("options") else ""
+            console.print(f"  [yellow]needs review[/] {escape(c['where'])}: {escape(c['why'])}{choose}")
         for p in item["written"]:
             console.print(f"  wrote {escape(str(p))}")
     if submitter is None and any(i.get("changes") for i in done):
