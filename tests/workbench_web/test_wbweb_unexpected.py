@@ -1,6 +1,7 @@
 """A bug inside a request (an exception medcoder did not expect) answers a 500 problem+json and
 is logged with its type and frames only: the exception's message, which could quote the note,
-reaches neither the user nor the log."""
+reaches neither the user nor the log, and it is not re-raised to the server (whose own error
+log would print the message)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def test_a_bug_answers_500_without_its_message(world: World, tmp_path: Path,
 
     # the workbench method the route calls fails like a bug would; the app under test is real
     monkeypatch.setattr(world.wb, "worklist", broken)
-    client = TestClient(create_app(world.settings, workbench=world.wb), raise_server_exceptions=False)
+    # raise_server_exceptions=True: the TestClient re-raises anything that reaches the server
+    client = TestClient(create_app(world.settings, workbench=world.wb), raise_server_exceptions=True)
     with caplog.at_level(logging.DEBUG):
         r = client.get("/api/v1/worklist", headers=world.h("coder"))
     assert r.status_code == 500
@@ -34,5 +36,6 @@ def test_a_bug_answers_500_without_its_message(world: World, tmp_path: Path,
     assert body["code"] == "MC500" and MARKER not in r.text
     logged = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "unexpected RuntimeError on GET /api/v1/worklist" in logged
+    assert "GET /api/v1/worklist 500" in logged  # the access log saw the answer
     assert MARKER not in logged
     assert all(MARKER not in str(rec.exc_info) for rec in caplog.records)

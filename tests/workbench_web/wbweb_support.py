@@ -66,8 +66,11 @@ class World:
         return int(r.json()["id"])
 
 
-def make_world(tmp: Path, kb: Any, **overrides: Any) -> World:
-    settings = Settings(env="test", secret_key=SECRET, database_url=f"sqlite:///{tmp / 'wb.sqlite'}",
+def make_world(tmp: Path, kb: Any, *, database_url: str | None = None, **overrides: Any) -> World:
+    """A workbench over ``database_url`` (default: a SQLite file in ``tmp``), its users, tokens
+    and app."""
+    settings = Settings(env="test", secret_key=SECRET,
+                        database_url=database_url or f"sqlite:///{tmp / 'wb.sqlite'}",
                         job_threads=0, **overrides)
     wb = Workbench.open(settings, kb=kb)
     admin_user = wb.create_user(None, "admin", PASSWORD, "admin")

@@ -35,7 +35,7 @@ from medcoder.workbench.errors import AuthError, Conflict, Forbidden, NotFound, 
 from medcoder.workbench.security import ROLES, SYSTEM, Actor, authorize
 from medcoder.workbench.settings import Settings
 
-__all__ = ["STATUSES", "TOKEN_TOUCH_SECONDS", "Workbench"]
+__all__ = ["MAX_ID", "STATUSES", "TOKEN_TOUCH_SECONDS", "Workbench"]
 
 log = logging.getLogger("medcoder.workbench")
 
@@ -44,8 +44,16 @@ REVIEWABLE = ("ready", "in_review", "coded")
 KINDS = ("diagnosis", "procedure")
 #: a token's ``last_used_at`` is written at most once in this many seconds (not on every request)
 TOKEN_TOUCH_SECONDS = 60
+#: the largest id a row can have (the id columns are 32-bit INTEGER on PostgreSQL); an id outside
+#: 1..MAX_ID names nothing (NotFound) and is never sent to the database, which would overflow
+MAX_ID = 2**31 - 1
 _FORMATS = {"text": "text", "encounter-json": "encounter-json", "fhir": "fhir", "hl7": "hl7v2",
             "hl7v2": "hl7v2", "json": "json", "auto": "auto"}
+
+
+def _is_id(value: int) -> bool:
+    """Whether ``value`` can be a row id (1..MAX_ID): others are not looked up."""
+    return 1 <= value <= MAX_ID
 
 
 def _iso(value: _dt.datetime | None) -> str | None:
@@ -191,7 +199,7 @@ class Workbench:
 
         self._require_user(actor)
         with self._tx() as s:
-            tok = s.get(ApiToken, token_id)
+            tok = s.get(ApiToken, token_id) if _is_id(token_id) else None
             if tok is None or (tok.user_id != actor.user_id and actor.role != "admin"):
                 raise NotFound(f"token {token_id} not found")
             if tok.revoked_at is None:
@@ -250,6 +258,8 @@ class Workbench:
 
         from medcoder.workbench.store.models import User
 
+        if not _is_id(user_id):
+            raise AuthError("the session's user is unknown or deactivated: log in again")
         with self._read() as s:
             row = s.execute(select(User.id, User.username, User.role, User.active)
                             .where(User.id == user_id)).first()
@@ -270,7 +280,7 @@ class Workbench:
             raise InputError(f"unknown role {role!r}; expected one of: {', '.join(ROLES)}",
                              where="role")
         with self._tx() as s:
-            user = s.get(User, user_id)
+            user = s.get(User, user_id) if _is_id(user_id) else None
             if user is None:
                 raise NotFound(f"user {user_id} not found")
             if user.id == actor.user_id and (active is False or (role not in (None, user.role))):
@@ -308,6 +318,8 @@ class Workbench:
 
         from medcoder.workbench.store.models import EncounterRow
 
+        if not _is_id(encounter_id):
+            raise NotFound(f"encounter {encounter_id} not found")
         stmt = select(EncounterRow).where(EncounterRow.id == encounter_id)
         if lock:
             stmt = stmt.with_for_update()
@@ -592,7 +604,7 @@ class Workbench:
 
         authorize(actor, "view")
         with self._read() as s:
-            j = s.get(JobRow, job_id)
+            j = s.get(JobRow, job_id) if _is_id(job_id) else None
             if j is None:
                 raise NotFound(f"job {job_id} not found")
             return {"id": j.id, "encounter_id": j.encounter_id, "kind": j.kind,
@@ -632,8 +644,10 @@ class Workbench:
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown status {status!r}; expected one of: {', '.join(STATUSES)}",
                              where="status")
-        if not 1 <= limit <= 500 or offset < 0:
-            raise InputError("limit is 1 to 500 and offset 0 or more", where="limit")
+        if not 1 <= limit <= 500:
+            raise InputError("limit is 1 to 500", where="limit")
+        if not 0 <= offset <= MAX_ID:
+            raise InputError(f"offset is 0 to {MAX_ID}", where="offset")
         conds: list[Any] = []
         if status:
             conds.append(EncounterRow.status == status)
@@ -649,8 +663,9 @@ class Workbench:
             like = f"%{q.strip().lower()}%"
             alts: list[Any] = [func.lower(EncounterRow.source_name).like(like),
                     func.lower(EncounterRow.text).like(like)]
-            if q.strip().isdigit():
-                alts.append(EncounterRow.id == int(q.strip()))
+            digits = q.strip()
+            if digits.isascii() and digits.isdigit() and _is_id(int(digits)):
+                alts.append(EncounterRow.id == int(digits))
             conds.append(or_(*alts))
         columns = [getattr(EncounterRow, c) for c in _SUMMARY_SELECT]
         with self._read() as s:
@@ -1081,6 +1096,8 @@ class Workbench:
         authorize(actor, "access_log")
         stmt = select(AccessLogRow).order_by(AccessLogRow.id.desc()).limit(max(1, min(limit, 1000)))
         if encounter_id is not None:
+            if not _is_id(encounter_id):
+                return []
             stmt = stmt.where(AccessLogRow.encounter_id == encounter_id)
         with self._read() as s:
             return [{"id": r.id, "at": _iso(r.at), "user_id": r.user_id, "username": r.username,

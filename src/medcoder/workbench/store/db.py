@@ -7,6 +7,11 @@ queue for the write lock instead of failing half-way; a session from ``read_sess
 which under WAL neither waits for nor blocks a writer. PostgreSQL: ``postgresql+psycopg://``.
 Migrations are Alembic's, shipped in ``medcoder.workbench.migrations`` and run programmatically
 (``migrate(engine)``); no ``alembic.ini`` is needed.
+
+On both, a statement whose parameters hold a text with a NUL character (PostgreSQL refuses it in
+a text column or a comparison; SQLite would store it) or an integer beyond 64 bits (SQLite's
+driver overflows) is refused before it is sent, with an ``InputError`` naming the parameter (never
+its value): whatever the request, the store answers the same way and never with a driver error.
 """
 
 from __future__ import annotations
@@ -21,12 +26,50 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "make_engine", "migrate",
-           "read_session_factory", "session_factory", "transaction"]
+from medcoder.errors import InputError
+
+__all__ = ["alembic_config", "check_parameters", "current_revision", "head_revision", "make_engine",
+           "migrate", "read_session_factory", "session_factory", "transaction"]
 
 BUSY_TIMEOUT_MS = 30_000
 #: the execution option that marks a read-only session (SQLite opens it with a deferred BEGIN)
 READ_ONLY = "medcoder_read_only"
+_INT64 = 2**63
+
+
+def _bad_value(value: Any) -> str | None:
+    """What is wrong with one statement parameter for every store, or None."""
+    if isinstance(value, str) and "\x00" in value:
+        return "holds a NUL character (U+0000), which cannot be stored or searched; remove it"
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return "is an integer beyond 64 bits"
+    return None
+
+
+def check_parameters(parameters: Any, names: Any = None) -> None:
+    """Raise ``InputError`` when a statement parameter could not be sent to every store (see the
+    module docstring); ``parameters`` is a mapping, a sequence (``names``: the bind names in
+    order, when known), or a list of them (executemany)."""
+    groups = parameters if isinstance(parameters, list) else [parameters]
+    for group in groups:
+        if isinstance(group, dict):
+            items: Any = group.items()
+        elif isinstance(group, tuple):
+            known = list(names or ())[:len(group)]
+            items = zip(known + [None] * (len(group) - len(known)), group, strict=True)
+        else:
+            continue
+        for name, value in items:
+            why = _bad_value(value)
+            if why is not None:
+                field = str(name).rsplit("_", 1)[0] if name and str(name)[-1:].isdigit() else name
+                raise InputError(f"a value {why}", where=str(field or "request"))
+
+
+def _refuse_bad_parameters(_conn: Any, _cursor: Any, _statement: str, parameters: Any,
+                           context: Any, _executemany: bool) -> None:
+    compiled = getattr(context, "compiled", None)
+    check_parameters(parameters, getattr(compiled, "positiontup", None))
 
 
 def make_engine(url: str) -> Engine:
@@ -55,8 +98,11 @@ def make_engine(url: str) -> Engine:
             read = conn.get_execution_options().get(READ_ONLY, False)
             conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
+        event.listen(engine, "before_cursor_execute", _refuse_bad_parameters)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_bad_parameters)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

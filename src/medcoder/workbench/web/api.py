@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from medcoder.errors import InputError
 from medcoder.workbench.security import Actor
+from medcoder.workbench.service import MAX_ID
 from medcoder.workbench.web.auth import api_actor
 
 __all__ = ["fhir_router", "router"]
@@ -27,11 +28,19 @@ __all__ = ["fhir_router", "router"]
 router = APIRouter(prefix="/api/v1")
 fhir_router = APIRouter()
 ActorDep = Annotated[Actor, Depends(api_actor)]
+#: row ids are 1..MAX_ID (32-bit); another value is refused with 422 before any lookup
+EncounterId = Annotated[int, Path(ge=1, le=MAX_ID, description="An encounter id.")]
+QueryId = Annotated[int, Path(ge=1, le=MAX_ID, description="A query's id on the encounter.")]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A coding job's id.")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="A user's id.")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id.")]
 
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"description": d, **_PROBLEM}
-    for s, d in ((401, "not authenticated"), (403, "role may not do this / CSRF"),
+    for s, d in ((400, "the request could not be read (a body that is not UTF-8 JSON, a broken "
+                       "multipart form, a bad Content-Length)"),
+                 (401, "not authenticated"), (403, "role may not do this / CSRF"),
                  (404, "unknown id"), (409, "stale version or wrong status"),
                  (413, "body too large"), (422, "bad payload"), (429, "rate limited"))
 }
@@ -189,7 +198,7 @@ def list_worklist(
     max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """Encounters to review, newest first, filtered by status, setting, payer and confidence."""
     return dict(_wb(request).worklist(actor, status=status, setting=setting, payer=payer,
@@ -199,7 +208,7 @@ def list_worklist(
 
 @router.get("/encounters/{encounter_id}", operation_id="getEncounter", tags=["review"],
             responses=ERRORS)
-def get_encounter(request: Request, encounter_id: int, actor: ActorDep) -> dict[str, Any]:
+def get_encounter(request: Request, encounter_id: EncounterId, actor: ActorDep) -> dict[str, Any]:
     """The encounter: note text, suggestions with evidence, current codes, queries, claim."""
     return dict(_wb(request).encounter(actor, encounter_id))
 
@@ -218,7 +227,7 @@ class DecisionIn(BaseModel):
 
 @router.post("/encounters/{encounter_id}/decisions", operation_id="decideCode", tags=["review"],
              responses=ERRORS)
-def decide_code(request: Request, encounter_id: int, body: DecisionIn, actor: ActorDep) -> dict[str, Any]:
+def decide_code(request: Request, encounter_id: EncounterId, body: DecisionIn, actor: ActorDep) -> dict[str, Any]:
     """Accept, reject, edit or add a code (reject and edit need a reason); returns the encounter."""
     return dict(_wb(request).decide(actor, encounter_id, **body.model_dump()))
 
@@ -231,7 +240,7 @@ class SequenceIn(BaseModel):
 
 @router.put("/encounters/{encounter_id}/sequence", operation_id="sequenceCodes", tags=["review"],
             responses=ERRORS)
-def sequence_codes(request: Request, encounter_id: int, body: SequenceIn, actor: ActorDep) -> dict[str, Any]:
+def sequence_codes(request: Request, encounter_id: EncounterId, body: SequenceIn, actor: ActorDep) -> dict[str, Any]:
     """Order the diagnosis codes (first = first-listed / principal)."""
     return dict(_wb(request).sequence(actor, encounter_id, body.codes, version=body.version))
 
@@ -243,7 +252,7 @@ class VersionIn(BaseModel):
 
 @router.post("/encounters/{encounter_id}/complete", operation_id="completeEncounter",
              tags=["review"], responses=ERRORS)
-def complete_encounter(request: Request, encounter_id: int, actor: ActorDep,
+def complete_encounter(request: Request, encounter_id: EncounterId, actor: ActorDep,
                        body: VersionIn | None = None) -> dict[str, Any]:
     """Mark the encounter coded (needs an accepted or added diagnosis)."""
     return dict(_wb(request).complete(actor, encounter_id, version=body.version if body else None))
@@ -257,7 +266,7 @@ class QueryIn(BaseModel):
 
 @router.post("/encounters/{encounter_id}/queries", operation_id="queryPhysician", status_code=201,
              tags=["review"], responses=ERRORS)
-def query_physician(request: Request, encounter_id: int, body: QueryIn, actor: ActorDep) -> dict[str, Any]:
+def query_physician(request: Request, encounter_id: EncounterId, body: QueryIn, actor: ActorDep) -> dict[str, Any]:
     """Record a physician query about the encounter."""
     return dict(_wb(request).query_physician(actor, encounter_id, question=body.question, to=body.to))
 
@@ -269,7 +278,7 @@ class AnswerIn(BaseModel):
 
 @router.post("/encounters/{encounter_id}/queries/{query_id}/answer", operation_id="answerQuery",
              tags=["review"], responses=ERRORS)
-def answer_query(request: Request, encounter_id: int, query_id: int, body: AnswerIn,
+def answer_query(request: Request, encounter_id: EncounterId, query_id: QueryId, body: AnswerIn,
                  actor: ActorDep) -> dict[str, Any]:
     """Record the physician's answer to a query."""
     return dict(_wb(request).answer_query(actor, encounter_id, query_id, body.answer))
@@ -278,7 +287,7 @@ def answer_query(request: Request, encounter_id: int, query_id: int, body: Answe
 # claims and remits ---------------------------------------------------------------------------
 @router.post("/encounters/{encounter_id}/claim", operation_id="buildClaim", tags=["billing"],
              responses=ERRORS)
-def build_claim(request: Request, encounter_id: int, actor: ActorDep) -> dict[str, Any]:
+def build_claim(request: Request, encounter_id: EncounterId, actor: ActorDep) -> dict[str, Any]:
     """Build the claim from the current codes, scrub it and price it: {claim, edits, payment}."""
     return dict(_wb(request).build_claim(actor, encounter_id))
 
@@ -293,7 +302,7 @@ class ReleaseIn(BaseModel):
                         "{filename, media_type, content}, or the file itself with ?download=true"}})
 def release_claim(
     request: Request,
-    encounter_id: int,
+    encounter_id: EncounterId,
     actor: ActorDep,
     body: ReleaseIn | None = None,
     download: Annotated[bool, Query(description="Return the file itself.")] = False,
@@ -339,7 +348,7 @@ def list_remits(
 # history, audit, lookup ------------------------------------------------------------------------
 @router.get("/encounters/{encounter_id}/history", operation_id="getHistory", tags=["audit"],
             responses=ERRORS)
-def get_history(request: Request, encounter_id: int, actor: ActorDep) -> list[dict[str, Any]]:
+def get_history(request: Request, encounter_id: EncounterId, actor: ActorDep) -> list[dict[str, Any]]:
     """The encounter's append-only events: who did what, when, and why."""
     return list(_wb(request).history(actor, encounter_id))
 
@@ -348,7 +357,7 @@ def get_history(request: Request, encounter_id: int, actor: ActorDep) -> list[di
 def get_access_log(
     request: Request,
     actor: ActorDep,
-    encounter_id: Annotated[int | None, Query()] = None,
+    encounter_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Who viewed which encounter, when (newest first)."""
@@ -359,7 +368,8 @@ def get_access_log(
 def audit_encounters(
     request: Request,
     actor: ActorDep,
-    encounter_id: Annotated[int | None, Query(description="Audit this encounter only.")] = None,
+    encounter_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
+                                              description="Audit this encounter only.")] = None,
     status: Annotated[Literal["released", "coded"], Query()] = "released",
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Response:
@@ -371,7 +381,7 @@ def audit_encounters(
 
 
 @router.get("/jobs/{job_id}", operation_id="getJob", tags=["ingest"], responses=ERRORS)
-def get_job(request: Request, job_id: int, actor: ActorDep) -> dict[str, Any]:
+def get_job(request: Request, job_id: JobId, actor: ActorDep) -> dict[str, Any]:
     """One coding job: status, attempts, error."""
     return dict(_wb(request).job(actor, job_id))
 
@@ -429,7 +439,7 @@ class UserUpdateIn(BaseModel):
 
 
 @router.patch("/users/{user_id}", operation_id="updateUser", tags=["users"], responses=ERRORS)
-def update_user(request: Request, user_id: int, body: UserUpdateIn, actor: ActorDep) -> dict[str, Any]:
+def update_user(request: Request, user_id: UserId, body: UserUpdateIn, actor: ActorDep) -> dict[str, Any]:
     """Deactivate or reactivate a user, or change their role (admins); at once."""
     return dict(_wb(request).update_user(actor, user_id, active=body.active, role=body.role))
 
@@ -453,7 +463,7 @@ def list_tokens(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 
 @router.delete("/tokens/{token_id}", operation_id="revokeToken", status_code=204, tags=["users"],
                responses=ERRORS)
-def revoke_token(request: Request, token_id: int, actor: ActorDep) -> Response:
+def revoke_token(request: Request, token_id: TokenId, actor: ActorDep) -> Response:
     """Revoke a token."""
     _wb(request).revoke_token(actor, token_id)
     return Response(status_code=204)

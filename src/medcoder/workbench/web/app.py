@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, workbench: Any = None) -> Fa
         AccessLogMiddleware,
         BodyLimitMiddleware,
         RateLimitMiddleware,
+        UnexpectedErrorMiddleware,
     )
     from medcoder.workbench.web.pages import error_response
     from medcoder.workbench.web.pages import router as pages_router
@@ -116,16 +117,6 @@ def create_app(settings: Settings | None = None, *, workbench: Any = None) -> Fa
         return error_response(request, problem(exc.status_code, detail,
                                                       headers=dict(exc.headers) if exc.headers else None), None)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Any:
-        # the type and the frames, never the message: a bug's message could quote the note
-        import traceback
-
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        _log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method,
-                   request.url.path, frames)
-        return problem(500, "an unexpected error happened; it has been logged", code="MC500")
-
     @app.get("/healthz", operation_id="health", tags=["health"])
     def healthz() -> dict[str, Any]:
         """Liveness: the app is up (no auth)."""
@@ -152,6 +143,7 @@ def create_app(settings: Settings | None = None, *, workbench: Any = None) -> Fa
 
     app.openapi = openapi  # type: ignore[method-assign]
     # outermost first: access log sees every response, the rate limit runs before the body is read
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: the access log still sees the 500
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(AccessLogMiddleware)

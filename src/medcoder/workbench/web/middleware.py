@@ -6,6 +6,9 @@
                           -> 429 problem+json with Retry-After
     BodyLimitMiddleware   Content-Length over the limit -> 413 at once; a body streamed without
                           one is read up to the limit and refused with 413 past it
+    UnexpectedErrorMiddleware  an exception medcoder did not expect (a bug) -> 500 problem+json,
+                          logged with its type and frames only, and not re-raised: the
+                          server's own error log would print the message, which could quote a note
 
 They are plain ASGI (no BaseHTTPMiddleware) so that they cost little per request.
 """
@@ -27,9 +30,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-__all__ = ["AccessLogMiddleware", "BodyLimitMiddleware", "RateLimitMiddleware", "client_key"]
+__all__ = ["AccessLogMiddleware", "BodyLimitMiddleware", "RateLimitMiddleware", "UnexpectedErrorMiddleware",
+           "client_key"]
 
 access_log = logging.getLogger("medcoder.workbench.access")
+_log = logging.getLogger("medcoder.workbench.web")
 SESSION_COOKIE = "mc_session"
 _EXEMPT = ("/healthz", "/static/")
 
@@ -176,3 +181,34 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay_receive, send)
+
+
+class UnexpectedErrorMiddleware:
+    """The innermost middleware: a bug in a route becomes a 500 problem (when the response has
+    not started) and one log record with the exception's type and frames, never its message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = [False]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            import traceback
+
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            _log.error("unexpected %s on %s %s\n%s", type(exc).__name__, scope.get("method"),
+                       scope.get("path"), frames)
+            if not started[0]:
+                resp = problem(500, "an unexpected error happened; it has been logged", code="MC500")
+                await resp(scope, receive, send)
