@@ -16,6 +16,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from remit_claim_parts import BILLING, MEDICARE, PATIENT, RENDERING, submitter
 
 from medcoder.claims.model import Claim
 from medcoder.claims.serialize import claim_from_dict
@@ -30,19 +31,14 @@ from medcoder.remit.model import Adjustment, ClaimPayment, Denial, ServicePaymen
 D = Decimal
 SCRUBBER = Path(__file__).resolve().parents[1] / "fixtures" / "ncci" / "scrubber"
 Q3 = "2026-07-15"
-SUBMITTER = {"submitter_name": "Riverside Family Medicine", "submitter_id": "1234567893",
-             "contact_name": "Billing Office", "contact_phone": "217-555-0100",
-             "created": _dt.datetime(2026, 8, 12, 9, 30)}
+SUBMITTER = submitter(_dt.datetime(2026, 8, 12, 9, 30))
 BASE: dict[str, Any] = {
     "kind": "professional",
     "patient_control_number": "PCN-F1",
-    "billing": {"name": "Riverside Family Medicine", "npi": "1234567893", "tax_id": "12-3456789",
-                "address": {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}},
-    "rendering": {"name": "Lee", "first_name": "Ann", "npi": "1245319599", "entity": "person"},
-    "payer": {"key": "medicare", "name": "Medicare Part B", "payer_id": "00952", "kind": "medicare"},
-    "patient": {"last_name": "Doe", "first_name": "John", "birth_date": "1950-03-02", "sex": "M",
-                "member_id": "1EG4TE5MK73",
-                "address": {"line1": "5 Oak Ave", "city": "Springfield", "state": "IL", "zip": "62704"}},
+    "billing": BILLING,
+    "rendering": RENDERING,
+    "payer": MEDICARE,
+    "patient": PATIENT,
     "date": Q3,
     "place_of_service": "11",
     "diagnoses": ["M17.11", "E11.9"],

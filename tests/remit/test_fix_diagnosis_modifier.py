@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from remit_claim_parts import BILLING, MEDICARE, PATIENT
 
 from medcoder.claims.model import Claim
 from medcoder.claims.serialize import claim_from_dict
@@ -23,12 +24,9 @@ from medcoder.remit.model import Adjustment, ClaimPayment, Denial
 BASE: dict[str, Any] = {
     "kind": "professional",
     "patient_control_number": "PCN-DX1",
-    "billing": {"name": "Riverside Family Medicine", "npi": "1234567893", "tax_id": "12-3456789",
-                "address": {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}},
-    "payer": {"key": "medicare", "name": "Medicare Part B", "payer_id": "00952", "kind": "medicare"},
-    "patient": {"last_name": "Doe", "first_name": "John", "birth_date": "1950-03-02", "sex": "M",
-                "member_id": "1EG4TE5MK73",
-                "address": {"line1": "5 Oak Ave", "city": "Springfield", "state": "IL", "zip": "62704"}},
+    "billing": BILLING,
+    "payer": MEDICARE,
+    "patient": PATIENT,
     "place_of_service": "11",
 }
 
