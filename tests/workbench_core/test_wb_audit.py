@@ -6,6 +6,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,10 +16,11 @@ from medcoder.errors import InputError
 from medcoder.workbench import Actor, Conflict, Forbidden, NotFound, Workbench
 
 
-def _released(wb: Workbench, coder: Actor, biller: Actor, *, em: str | None = None) -> int:
-    """The example office visit, every code accepted (the visit code edited to ``em``), coded
-    and released as an 837P."""
-    eid = int(wb.ingest(coder, example("office-diabetes-ckd.json"), filename="visit.json",
+def _released(wb: Workbench, coder: Actor, biller: Actor, *, em: str | None = None,
+              note: bytes | None = None) -> int:
+    """The example office visit (or ``note``), every code accepted (the visit code edited to
+    ``em``), coded and released as an 837P."""
+    eid = int(wb.ingest(coder, note or example("office-diabetes-ckd.json"), filename="visit.json",
                         patient=PATIENT)["id"])
     wb.run_pending(worker_id="test")
     for c in wb.encounter(coder, eid)["codes"]:
@@ -99,3 +101,78 @@ def test_who_may_audit_and_what(wb: Workbench, actors: dict[str, Actor]) -> None
     with pytest.raises(InputError, match="unknown audit status"):
         wb.audit(actors["auditor"], status="ready")
     assert _events(wb, actors["admin"], eid, "audited") == []
+
+
+def _medicare_note() -> bytes:
+    """The example visit whose record says the payer (Medicare, the example profile's payer):
+    the encounter the audit codes is then the one coded at ingest."""
+    doc = json.loads(example("office-diabetes-ckd.json"))
+    doc["metadata"] = {**dict(doc.get("metadata") or {}), "payer": "medicare"}
+    return json.dumps(doc).encode("utf-8")
+
+
+@pytest.fixture
+def two_medicare(wb: Workbench, actors: dict[str, Actor]) -> tuple[int, int]:
+    coder, biller = actors["coder"], actors["biller"]
+    return (_released(wb, coder, biller, note=_medicare_note()),
+            _released(wb, coder, biller, em="99215", note=_medicare_note()))
+
+
+def test_the_stored_coding_is_reused_with_the_same_findings(
+        wb: Workbench, actors: dict[str, Actor], two_medicare: tuple[int, int]) -> None:
+    """The audit reviews the coding result stored at ingest (same medcoder version, releases and
+    encounter) instead of coding the note again; coding it again gives the same findings."""
+    auditor, admin = actors["auditor"], actors["admin"]
+    two = two_medicare
+    stored = wb.audit(auditor)
+    recoded = wb.audit(auditor, recode=True)
+    assert stored["findings"] and stored["findings"] == recoded["findings"]
+    assert stored["encounters"] == recoded["encounters"] and stored["totals"] == recoded["totals"]
+    for eid in two:
+        assert [e["data"]["coding"] for e in _events(wb, admin, eid, "audited")] == ["stored", "recoded"]
+
+
+def test_a_note_the_claim_adds_to_is_coded_again(
+        wb: Workbench, actors: dict[str, Actor], two: tuple[int, int]) -> None:
+    """The example note names no payer; its claim goes to Medicare, which the audit tells the
+    coder (Medicare's own HCPCS codes): the result coded without it is not reused."""
+    wb.audit(actors["auditor"])
+    for eid in two:
+        assert [e["data"]["coding"] for e in _events(wb, actors["admin"], eid, "audited")] == ["recoded"]
+
+
+def test_a_stored_coding_that_is_not_current_is_not_reused(
+        wb: Workbench, actors: dict[str, Actor], two_medicare: tuple[int, int]) -> None:
+    import dataclasses
+
+    from medcoder.coding import code_encounter
+    from medcoder.workbench import auditing
+    from medcoder.workbench.service import _rebuild
+
+    admin = actors["admin"]
+    eid = two_medicare[1]
+    from sqlalchemy import select
+
+    from medcoder.workbench.store.models import EncounterRow
+
+    state = wb.rebuild_state(admin, eid)
+    with wb._read() as s:
+        text, document = s.execute(select(EncounterRow.text, EncounterRow.document)
+                                   .where(EncounterRow.id == eid)).one()
+    assert state["coded_by"]["releases"] and state["coded_by"]["medcoder"]
+    claim = auditing.audit_claim(wb.settings, wb.kb, eid, state)
+    doc = auditing.documentation(claim.claim_id, _rebuild(text, dict(document)))
+    got = auditing.stored_coding(wb.kb, state, claim, doc)
+    fresh = code_encounter(_rebuild(text, dict(document)), kb=wb.kb)
+    assert got is not None and got.releases == fresh.releases
+    assert [(d.code, d.evidence) for d in got.diagnoses] == [(d.code, d.evidence) for d in fresh.diagnoses]
+    assert [(p.code, p.units, p.modifiers) for p in got.procedures] == [
+        (p.code, p.units if p.units is not None else 1, p.modifiers) for p in fresh.procedures]
+
+    older = {**state, "coded_by": {**state["coded_by"], "medcoder": "0.0.0"}}
+    assert auditing.stored_coding(wb.kb, older, claim, doc) is None  # another medcoder version
+    other = {**state, "coded_by": {**state["coded_by"], "releases": {"icd10cm-tabular": "1999"}}}
+    assert auditing.stored_coding(wb.kb, other, claim, doc) is None  # another release
+    assert auditing.stored_coding(wb.kb, {**state, "coded_by": None}, claim, doc) is None  # coded before
+    undated = dataclasses.replace(doc, encounter=dataclasses.replace(doc.encounter, date_of_service=None))
+    assert auditing.stored_coding(wb.kb, state, claim, undated) is None  # the claim adds the date

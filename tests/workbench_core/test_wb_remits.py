@@ -150,3 +150,69 @@ def test_remits_need_the_remit_permission(wb: Workbench, actors: dict[str, Actor
 
     with pytest.raises(Forbidden):
         wb.remits(actors["coder"])
+
+
+def _full_set_match(wb: Workbench, admin: Actor, text: str, eids: list[int]) -> dict[str, Any]:
+    """What an 835 matched against every released claim, each rebuilt and priced (what
+    ``upload_remit`` did for every upload before it narrowed the claims to those the 835 names)."""
+    from medcoder.remit.match import match
+    from medcoder.remit.readers.x835 import read_835_text
+    from medcoder.workbench import billing
+
+    claims, prices = [], {}
+    for eid in eids:
+        claim, _view = billing.build(wb.settings, wb.kb, eid, wb.rebuild_state(admin, eid))
+        claims.append(claim)
+        prices[claim.patient_control_number] = billing.price(wb.settings, wb.kb, claim)
+    return match(list(read_835_text(text, source="ref.835", validate=False)), claims, prices=prices).to_dict()
+
+
+def _without_denials(out: dict[str, Any]) -> dict[str, Any]:
+    """The match's fields (the denial explanations the workbench adds left out), order-free."""
+    def claim(m: dict[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in m.items() if k != "denials"},
+                "lines": [{k: v for k, v in ln.items() if k != "denial"} for ln in m["lines"]]}
+    return {"totals": out["totals"], "notes": out["notes"],
+            "matched": sorted((claim(m) for m in out["matched"]), key=lambda m: m["patient_control_number"]),
+            "unpaid_claims": sorted(out["unpaid_claims"], key=lambda c: c["patient_control_number"]),
+            "unmatched_payments": out["unmatched_payments"]}
+
+
+def test_an_835_is_matched_as_against_every_released_claim(
+        wb: Workbench, actors: dict[str, Actor], tmp_path: Path) -> None:
+    """Only the claims an 835 names (WB<id>) are rebuilt and priced, the others read back as
+    released; a payment whose PCN is not ours makes every claim rebuilt (member-id fallback).
+    Either way the answer is the one the full set of released claims gives."""
+    import dataclasses
+
+    from medcoder.remit.generate import adjudicate
+
+    biller, admin = actors["biller"], actors["admin"]
+    rel = [released(wb, actors["coder"], biller, tmp_path) for _ in range(4)]
+    eids = [eid for eid, _claim in rel]
+    (e1, c1), (e2, c2), (e3, c3), (e4, c4) = rel
+
+    # ours only: encounters 1 and 3 paid (1 short by $10), 2 and 4 unpaid
+    short = {i: a - (Decimal("10.00") if i == 1 else 0) for i, a in expected(c1).items()}
+    text = era([adjudicate(c1, "paid", allowed=short, payer_claim_id="P1"),
+                adjudicate(c3, "paid", allowed=expected(c3), payer_claim_id="P3")], "S1")
+    ref = _full_set_match(wb, admin, text, eids)
+    out = wb.upload_remit(biller, text, filename="scope-1.835")
+    assert _without_denials(out) == _without_denials(ref)
+    assert {m["patient_control_number"] for m in out["matched"]} == {f"WB{e1}", f"WB{e3}"}
+    assert {c["patient_control_number"] for c in out["unpaid_claims"]} == {f"WB{e2}", f"WB{e4}"}
+    assert Decimal(out["totals"]["underpaid"]) == Decimal("10.00") and out["pricing_notes"] == []
+    assert [len(_posted(wb, biller, e)) for e in eids] == [1, 0, 1, 0]
+
+    # a payment whose CLP01 is not ours next to one of ours: every claim rebuilt (fallback)
+    foreign = dataclasses.replace(adjudicate(c2, "paid", allowed=expected(c2), payer_claim_id="P2"),
+                                  patient_control_number="OTHER-77")
+    text = era([foreign, adjudicate(c4, "paid", allowed=expected(c4), payer_claim_id="P4")], "S2")
+    ref = _full_set_match(wb, admin, text, eids)
+    out = wb.upload_remit(biller, text, filename="scope-2.835")
+    assert _without_denials(out) == _without_denials(ref)
+    assert [(m["patient_control_number"], m["method"]) for m in out["matched"]] == [
+        (f"WB{e4}", "patient-control-number")]
+    # the four claims share patient, dates and charge: the fallback cannot tell them apart
+    assert [p["patient_control_number"] for p in out["unmatched_payments"]] == ["OTHER-77"]
+    assert [len(_posted(wb, biller, e)) for e in eids] == [1, 0, 1, 1]

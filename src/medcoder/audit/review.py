@@ -11,6 +11,8 @@
 
 ``Reviewer`` keeps the coder and the fee schedule lookups for a whole audit and finds duplicate
 payments across the claims it reviews (the earlier claim of the set is the original).
+``Reviewer.review_one(..., coded=result)`` skips step 1 for a caller that already holds the
+record's coding result (the workbench, which coded the note at ingest).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from medcoder.audit.quantify import Fees, PricingChoice, settle, totals
 from medcoder.encounter import SETTINGS
 from medcoder.errors import MedcoderError
 
-__all__ = ["PricingChoice", "Reviewer", "review_claim"]
+__all__ = ["PricingChoice", "Reviewer", "coding_encounter", "review_claim"]
 
 _POS_SETTING = {"23": "emergency", "21": "inpatient", "41": "ambulance", "42": "ambulance"}
 
@@ -55,6 +57,13 @@ def _encounter(claim: AuditClaim, doc: Documentation) -> Any:
     if enc.patient_sex in (None, "U") and claim.patient_sex != "U":
         changes["patient_sex"] = claim.patient_sex
     return dataclasses.replace(enc, **changes)
+
+
+def coding_encounter(claim: AuditClaim, doc: Documentation) -> Any:
+    """The encounter the review codes: the record's, with the claim's date of service, setting
+    and patient where the record gives none (a caller holding a coding result of the record
+    passes it as ``coded`` only when this equals the encounter it coded)."""
+    return _encounter(claim, doc)
 
 
 def _code(claim: AuditClaim, doc: Documentation, kb: Any) -> Any:
@@ -136,11 +145,16 @@ class Reviewer:
         return out
 
     def review_one(self, claim: AuditClaim, doc: Documentation | None,
-                   seen: dict[Any, tuple[str, int]] | None = None) -> ClaimReview:
+                   seen: dict[Any, tuple[str, int]] | None = None, *, coded: Any = None) -> ClaimReview:
+        """One claim against its record. ``coded``: the record's ``CodingResult`` when the
+        caller already holds it (coded by the same coder, releases and encounter as here, which
+        the caller vouches for); None codes the record now."""
         ctx = CheckContext(kb=self.kb, member=self.members.get(claim.patient_id), fees=self.fees, doc=doc,
                            duplicate_index=dict(seen) if seen is not None else {})
         if doc is None:
             return _review(claim, None, None, ctx)
+        if coded is not None:
+            return _review(claim, doc, coded, ctx)
         try:
             coded = _code(claim, doc, self.kb)
         except MedcoderError as exc:

@@ -17,6 +17,12 @@ the original), as ``medcoder audit run`` does among the claims of its set.
 A finding's evidence is a tuple of excerpts; the ones found in the note become note spans
 ``{start, end, text}`` (highlighted on the page like the codes' evidence), the others (claim
 data, what medcoder coded) are kept as ``context``.
+
+The note is not coded again when the encounter's stored coding result (its ``coded`` event)
+is still what the audit would get: the same medcoder version, the same releases as the coder in
+force on its date of service (``coder_for(...).terms.sources``), and the same encounter (the
+claim adds no date, setting, patient or payer the note lacked). ``stored_coding`` rebuilds that
+CodingResult from the state's suggestions; otherwise the Reviewer codes the note, as before.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from typing import Any
 
 from medcoder.audit.model import AuditClaim, ClaimReview, Documentation, Finding
 
-__all__ = ["AUDIT_STATUSES", "SEVERITY", "audit_claim", "documentation", "finding_row",
-           "note_spans", "summarize"]
+__all__ = ["AUDIT_STATUSES", "SEVERITY", "audit_claim", "coded_by", "documentation",
+           "finding_row", "note_spans", "stored_coding", "summarize"]
 
 #: the statuses whose claim an audit reviews: released (the claim that went out) and coded
 #: (the claim the final codes make, before it is released)
@@ -40,13 +46,56 @@ AUDIT_STATUSES = ("released", "coded")
 SEVERITY = {"overpayment": "error", "none": "warning", "underpayment": "info"}
 
 
-def _stored_claim(state: Mapping[str, Any]) -> Any:
-    from medcoder.claims.serialize import claim_from_dict
+def coded_by(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What the ``coded`` event records about the coder (medcoder version and the releases its
+    result names), so that an audit knows whether the stored result is still current."""
+    from medcoder import __version__
 
-    stored = (state.get("claim") or {}).get("claim")
-    if not stored:
+    return {"medcoder": __version__, "releases": dict(result.get("releases") or {})}
+
+
+def _suggestion(d: Mapping[str, Any]) -> Any:
+    from medcoder.result import CodeSuggestion, Context, Evidence
+
+    return CodeSuggestion(
+        code=d["code"], system=d.get("system") or "", description=d.get("description") or "",
+        sequence=int(d.get("sequence") or 0), confidence=float(d.get("confidence") or 0.0),
+        evidence=[Evidence(int(e["start"]), int(e["end"]), e["text"], e.get("section"))
+                  for e in d.get("evidence") or []],
+        rationale=list(d.get("rationale") or []), context=Context(**dict(d.get("context") or {})),
+        units=d.get("units"), modifiers=list(d.get("modifiers") or []), minutes=d.get("minutes"),
+        diagnosis_pointers=list(d.get("diagnosis_pointers") or []))
+
+
+def stored_coding(kb: Any, state: Mapping[str, Any], claim: AuditClaim, doc: Documentation) -> Any:
+    """The encounter's stored CodingResult when it is what coding ``doc`` for ``claim`` now
+    would give (see the module docstring), else None (the note is coded again)."""
+    from medcoder import __version__
+    from medcoder.audit.review import coding_encounter
+    from medcoder.coders.diagnosis.engine import coder_for
+    from medcoder.dates import parse_date
+    from medcoder.errors import MedcoderError
+    from medcoder.result import CodingResult
+
+    by, sugg = state.get("coded_by"), state.get("suggestions")
+    enc = doc.encounter
+    if not by or sugg is None or by.get("medcoder") != __version__ or enc.date_of_service is None:
         return None
-    return claim_from_dict(stored, source="workbench", check=False)
+    if coding_encounter(claim, doc) != enc:
+        return None
+    try:
+        in_force = dict(coder_for(kb, enc.date_of_service).terms.sources)
+    except MedcoderError:
+        return None
+    if in_force != by.get("releases"):
+        return None
+    return CodingResult(
+        text=enc.text, setting=enc.setting, mode="billing",
+        date_of_service=parse_date(state.get("date_of_service")) if state.get("date_of_service")
+        else enc.date_of_service,
+        diagnoses=[_suggestion(d) for d in sugg.get("diagnoses") or []],
+        procedures=[_suggestion(p) for p in sugg.get("procedures") or []],
+        warnings=list(state.get("warnings") or []), releases=dict(in_force))
 
 
 def audit_claim(settings: Any, kb: Any, encounter_id: int, state: Mapping[str, Any]) -> AuditClaim:
@@ -55,7 +104,7 @@ def audit_claim(settings: Any, kb: Any, encounter_id: int, state: Mapping[str, A
     from medcoder.audit.inputs import audit_claim_from
     from medcoder.workbench import billing
 
-    claim = _stored_claim(state) if state.get("status") == "released" else None
+    claim = billing.stored_claim(state) if state.get("status") == "released" else None
     if claim is None:
         claim, _view = billing.build(settings, kb, encounter_id, copy.deepcopy(dict(state)))
     out = audit_claim_from(claim, Path("workbench"), 1)

@@ -22,7 +22,7 @@ from medcoder.workbench.events import final_codes
 from medcoder.workbench.settings import Settings
 
 __all__ = ["RELEASE_FORMATS", "build", "control_number", "load_billing_profile", "price",
-           "write"]
+           "stored_claim", "write"]
 
 RELEASE_FORMATS = {
     "837p": ("application/edi-x12", ".837"),
@@ -33,6 +33,18 @@ RELEASE_FORMATS = {
 
 def control_number(encounter_id: int) -> str:
     return f"WB{encounter_id}"
+
+
+def stored_claim(state: dict[str, Any] | Any) -> Any:
+    """The Claim of the encounter's last ``claim_built`` event (for a released encounter: the
+    claim that went out), read back with ``claims.serialize.claim_from_dict``; None when the
+    state holds none."""
+    from medcoder.claims.serialize import claim_from_dict
+
+    stored = (state.get("claim") or {}).get("claim")
+    if not stored:
+        return None
+    return claim_from_dict(stored, source="workbench", check=False)
 
 
 def load_billing_profile(settings: Settings) -> Any:

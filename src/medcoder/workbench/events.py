@@ -9,7 +9,9 @@ Event types and their ``data``:
 
     ingested        {setting, payer, date_of_service, patient, source_format, source_name}
     coding_started  {job_id, attempt, worker}
-    coded           {job_id, result: CodingResult.to_dict()}
+    coded           {job_id, result: CodingResult.to_dict(), coded_by: {medcoder, releases}}
+                    coded_by: the medcoder version and releases that coded it (an audit
+                    reuses the result while they are the ones in force)
     coding_failed   {job_id, error: {code, message}}           (never note text)
     decision        {action: accept|reject|edit|add, kind, code, new_code, units, modifiers, title}
     sequenced       {codes: [...]}                             diagnosis order, first = first-listed
@@ -20,7 +22,8 @@ Event types and their ``data``:
     released        {fmt, filename, claim_id}
     remit_posted    {remit, source, remit_ids, trace_numbers}   remit: the claim's match (paid vs
                     expected, denials explained); one event per encounter per 835 posted
-    audited         {version, status, findings, checks, overpayment, underpayment, reviewable}
+    audited         {version, status, findings, checks, overpayment, underpayment, reviewable,
+                    coding: "stored" (the coded result reused) | "recoded" | None (no claim)}
                     the claim re-reviewed against the note (``Workbench.audit``); counts only,
                     never a finding's words
 
@@ -69,6 +72,7 @@ def initial_state() -> dict[str, Any]:
         "source_format": None,
         "source_name": None,
         "suggestions": None,
+        "coded_by": None,
         "codes": [],
         "queries": [],
         "query_drafts": [],
@@ -179,6 +183,7 @@ def apply(state: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
         ]
         state["query_drafts"] = list(result.get("queries") or [])
         state["warnings"] = list(result.get("warnings") or [])
+        state["coded_by"] = dict(data["coded_by"]) if data.get("coded_by") else None
         state["date_of_service"] = state["date_of_service"] or result.get("date_of_service")
         state["setting"] = state["setting"] or result.get("setting")
         state["error"] = None

@@ -24,7 +24,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -414,6 +414,10 @@ class Workbench:
         from medcoder.workbench import jobs
         from medcoder.workbench.store.models import EncounterRow
 
+        if payer and "payer" not in enc.metadata and "medicare" in payer.lower():
+            # the coders' Medicare rules (G0008-G0010, G2212...) read metadata["payer"]; the same
+            # rule as the audit's re-review (audit.review.coding_encounter)
+            enc.metadata["payer"] = "medicare"
         document = {
             "setting": enc.setting,
             "date_of_service": enc.date_of_service.isoformat() if enc.date_of_service else None,
@@ -544,10 +548,11 @@ class Workbench:
         data: dict[str, Any]
         try:
             from medcoder.coding import code_encounter
+            from medcoder.workbench.auditing import coded_by
 
-            result = code_encounter(_rebuild(text, document), kb=self.kb)
-            etype, data, status, err = "coded", {"job_id": claimed.job_id,
-                                                 "result": result.to_dict()}, "done", None
+            result = code_encounter(_rebuild(text, document), kb=self.kb).to_dict()
+            etype, data, status, err = "coded", {"job_id": claimed.job_id, "result": result,
+                                                 "coded_by": coded_by(result)}, "done", None
         except MedcoderError as exc:
             error = {"code": exc.code, "message": exc.message}
             etype, data, status, err = "coding_failed", {"job_id": claimed.job_id, "error": error}, \
@@ -943,7 +948,6 @@ class Workbench:
 
         from medcoder.remit.match import match
         from medcoder.remit.readers.x835 import RemitBatch, read_835_text
-        from medcoder.workbench import billing
         from medcoder.workbench.store.models import EncounterRow, RemitRow
 
         authorize(actor, "remit")
@@ -983,18 +987,8 @@ class Workbench:
             raise Conflict(f"payment trace {first['trace_number']} from {first['trace_originator']} "
                            f"was already posted on {first['posted_at']} by {first['posted_by']} "
                            f"(remittance {first['remit_id']}); nothing was posted again", where=name)
-        claims, ids, prices, notes = [], {}, {}, []
-        for enc_id, state in released:
-            try:
-                claim, _view = billing.build(self.settings, self.kb, enc_id, copy.deepcopy(state))
-            except MedcoderError:
-                continue
-            claims.append(claim)
-            ids[claim.patient_control_number] = enc_id
-            try:
-                prices[claim.patient_control_number] = billing.price(self.settings, self.kb, claim)
-            except MedcoderError as exc:  # e.g. no fee schedule loaded: matched, not priced
-                notes.append(f"claim {claim.patient_control_number} not priced: {exc.message}")
+        claims, ids, prices, notes = self._remit_claims(
+            released, {p.patient_control_number.strip() for rem in fresh for p in rem.claims})
         result = match(fresh, claims, prices=prices or None)
         out = result.to_dict()
         out["pricing_notes"] = notes
@@ -1039,6 +1033,57 @@ class Workbench:
         log.info("remittance %s posted: %s payment(s), %s claim(s) matched", sha[:12],
                  len(fresh), len(result.matched))
         return out
+
+    def _remit_claims(self, released: Sequence[Any], named: set[str]
+                      ) -> tuple[list[Any], dict[str, int], dict[str, Any], list[str]]:
+        """(claims, encounter id by PCN, prices, pricing notes) that an 835 naming the patient
+        control numbers ``named`` is matched against, in the order of ``released``.
+
+        Only the claims the 835 names (``WB<id>``) are rebuilt and priced; the other released
+        claims are read back as released (``billing.stored_claim``: they can only be listed as
+        unpaid, since a payment whose PCN is ours matches that claim alone). When a payment
+        names no claim we can build (empty, foreign or unknown PCN), every released claim is
+        rebuilt and priced, for the member-id and name fallback."""
+        from medcoder.workbench import billing
+
+        built: dict[int, tuple[Any, Any, str | None]] = {}
+
+        def build(enc_id: int, state: Any) -> None:
+            try:
+                claim, _view = billing.build(self.settings, self.kb, enc_id, copy.deepcopy(state))
+            except MedcoderError:
+                return
+            try:
+                built[enc_id] = (claim, billing.price(self.settings, self.kb, claim), None)
+            except MedcoderError as exc:  # e.g. no fee schedule loaded: matched, not priced
+                built[enc_id] = (claim, None, f"claim {claim.patient_control_number} not priced: "
+                                              f"{exc.message}")
+
+        for enc_id, state in released:
+            if billing.control_number(enc_id) in named:
+                build(enc_id, state)
+        full = not named <= {c.patient_control_number for c, _p, _n in built.values()}
+        claims, ids, prices, notes = [], {}, {}, []
+        for enc_id, state in released:
+            hit = built.get(enc_id)
+            if hit is None and not full and billing.control_number(enc_id) not in named:
+                stored = billing.stored_claim(state)
+                if stored is not None:
+                    claims.append(stored)
+                    continue
+            if hit is None and enc_id not in built:
+                build(enc_id, state)
+                hit = built.get(enc_id)
+            if hit is None:
+                continue
+            claim, price, note = hit
+            claims.append(claim)
+            ids[claim.patient_control_number] = enc_id
+            if price is not None:
+                prices[claim.patient_control_number] = price
+            if note:
+                notes.append(note)
+        return claims, ids, prices, notes
 
     @staticmethod
     def _posted_trace(s: Any, rem: Any) -> Any:
@@ -1111,6 +1156,7 @@ class Workbench:
         encounter_id: int | None = None,
         status: str = "released",
         limit: int = 200,
+        recode: bool = False,
     ) -> dict[str, Any]:
         """Re-review released claims against their notes (``medcoder.audit``'s Reviewer, every
         finding family of ``medcoder audit run``): the ``limit`` newest encounters in ``status``
@@ -1119,9 +1165,12 @@ class Workbench:
         line, check, severity, message, reference, evidence (note spans), amount, ...}],
         "encounters": [...], "totals": {...}}, findings in encounter order.
 
-        Each encounter audited gets an ``audited`` event (who, when, how many findings; never
-        their words); one whose findings are shown (they quote the note) gets an access-log row
-        (action "audit")."""
+        The note is not coded again when the encounter's stored coding result is still current
+        (same medcoder version, releases in force and encounter: ``auditing.stored_coding``);
+        ``recode`` codes every note again anyway. Each encounter audited gets an ``audited``
+        event (who, when, how many findings, ``coding``: "stored" or "recoded"; never the
+        findings' words); one whose findings are shown (they quote the note) gets an access-log
+        row (action "audit")."""
         from sqlalchemy import select
 
         from medcoder.audit.checks.duplicates import index
@@ -1155,14 +1204,18 @@ class Workbench:
         seen: dict[Any, tuple[str, int]] = {}
         reviews: list[tuple[int, Any, str | None]] = []
         findings: list[dict[str, Any]] = []
+        how: dict[int, str | None] = {}
         for eid, _status, _version, text, document, state in rows:
+            how[eid] = None
             try:
                 claim = auditing.audit_claim(self.settings, self.kb, eid, state)
             except MedcoderError as exc:
                 reviews.append((eid, None, f"the claim could not be built: {exc.message}"))
                 continue
             doc = auditing.documentation(claim.claim_id, _rebuild(text, dict(document or {})))
-            review = reviewer.review_one(claim, doc, seen)
+            coded = None if recode else auditing.stored_coding(self.kb, state, claim, doc)
+            how[eid] = "stored" if coded is not None else "recoded"
+            review = reviewer.review_one(claim, doc, seen, coded=coded)
             for k, v in index([claim]).items():
                 seen.setdefault(k, v)
             reviews.append((eid, review, None))
@@ -1176,7 +1229,8 @@ class Workbench:
                     "version": version, "status": _status, "reviewable": one["status"] == "reviewed",
                     "findings": one["findings"],
                     "checks": sorted({f["check"] for f in findings if f["encounter_id"] == eid}),
-                    "overpayment": one["overpayment"], "underpayment": one["underpayment"]})
+                    "overpayment": one["overpayment"], "underpayment": one["underpayment"],
+                    "coding": how[eid]})
                 if eid in shown:
                     self._log_access(s, actor, eid, "audit")
         log.info("audit by user %s: %s encounter(s), %s finding(s)", actor.user_id, len(rows),
