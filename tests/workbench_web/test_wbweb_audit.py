@@ -55,6 +55,12 @@ def test_api_audit_finds_the_unsupported_level(world: World, upcoded: int) -> No
     assert any(g["encounter_id"] == upcoded and g["check"] == "em-level" for g in everything["findings"])
     spec = world.client.get("/api/v1/openapi.json").json()
     assert spec["paths"]["/api/v1/audit"]["get"]["operationId"] == "auditEncounters"
+    # recode=true codes the note again: the same findings, and the audited event says so
+    again = world.client.get(f"/api/v1/audit?encounter_id={upcoded}&recode=true",
+                             headers=world.h("auditor")).json()
+    assert again["findings"] == out["findings"]
+    hist = world.client.get(f"/api/v1/encounters/{upcoded}/history", headers=world.h("admin")).json()
+    assert [h["data"]["coding"] for h in hist if h["type"] == "audited"][-1] == "recoded"
 
 
 @pytest.mark.parametrize("role", ["coder", "biller"])

@@ -372,12 +372,14 @@ def audit_encounters(
                                               description="Audit this encounter only.")] = None,
     status: Annotated[Literal["released", "coded"], Query()] = "released",
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    recode: Annotated[bool, Query(description="Code every note again instead of reusing the "
+                                              "stored coding result when it is current.")] = False,
 ) -> Response:
     """Re-review released claims against their notes (the checks of `medcoder audit run`):
     {reviewed, findings: [{encounter_id, line, check, severity, message, reference, evidence,
     amount}], encounters, totals}. Auditors and admins; the findings' notes are access logged."""
     return json_response(_wb(request).audit(actor, encounter_id=encounter_id, status=status,
-                                            limit=limit))
+                                            limit=limit, recode=recode))
 
 
 @router.get("/jobs/{job_id}", operation_id="getJob", tags=["ingest"], responses=ERRORS)
