@@ -14,7 +14,7 @@ import pytest
 
 from medcoder.claims.build_institutional import build_institutional
 from medcoder.claims.io import load_claims
-from medcoder.claims.model import Address, Claim, ClaimDiagnosis, PcsProcedure, Person
+from medcoder.claims.model import Address, Claim, ClaimDiagnosis, PcsProcedure, Person, ServiceLine
 from medcoder.claims.profile import load_profile
 from medcoder.claims.readers import guide_of
 from medcoder.claims.readers.x837i import read_837i
@@ -241,3 +241,29 @@ def test_837i_files_in_the_shared_data_read(shared_data: Path) -> None:
     for p in files:
         claims = read_837i(p)
         assert claims and all(c.kind == "institutional" and c.diagnoses and c.lines for c in claims), p
+
+
+def test_control_numbers_read_back_and_a_corrected_claim_keeps_them(tmp_path: Path, stay: Claim) -> None:
+    back = round_trip(tmp_path, stay)
+    assert [ln.control_number for ln in back.lines] == [f"ACCT-26061001-{n}" for n in range(1, 5)]
+    # the replacement drops the second line and adds one: the lines it keeps send the numbers they
+    # were first sent with; the new line's <CLM01>-<LX01> (-4) is the kept fourth line's, so it takes -5
+    added = ServiceLine(code="J1885", system="HCPCS", charge=Decimal("19"), units=Decimal(2),
+                        date_of_service=_dt.date(2026, 6, 11), revenue_code="0250")
+    fixed = replace(back, frequency="7", type_of_bill="117", original_claim_id="2026170000456",
+                    lines=[back.lines[0], *back.lines[2:], added])
+    again = round_trip(tmp_path, fixed)
+    assert [ln.control_number for ln in again.lines] == [
+        "ACCT-26061001-1", "ACCT-26061001-3", "ACCT-26061001-4", "ACCT-26061001-5"]
+    assert [ln.revenue_code for ln in again.lines] == ["0120", "0300", "0360", "0250"]
+
+
+def test_a_control_number_from_another_system_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "clearinghouse.837"
+    text = OTHER_SYSTEM.replace("DTP*472*D8*20260621~", "DTP*472*D8*20260621~REF*6R*LMC0002~")
+    path.write_text(text.replace("SE*62*0912~", "SE*63*0912~"), encoding="ascii")
+    (c,) = read_837i(path)
+    assert [ln.control_number for ln in c.lines] == [None, "LMC0002", None, None]
+    out = write_837i(c, **SUBMITTER)
+    assert [s.strip() for s in out.split("~") if s.strip().startswith("REF*6R*")] == [
+        "REF*6R*LMC-445566-1", "REF*6R*LMC0002", "REF*6R*LMC-445566-3", "REF*6R*LMC-445566-4"]

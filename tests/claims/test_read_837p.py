@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from medcoder.claims.readers.x837p import read_837p
+from medcoder.claims.writers.x837p import write_837p
 from medcoder.errors import InputError
 
 
@@ -62,3 +63,26 @@ def test_the_samples_with_an_invalid_pwk02_are_rejected_for_it(shared_data: Path
     with pytest.raises(InputError, match="PWK02") as err:
         read_837p(shared_data / "x12" / "837p" / name)
     assert name in str(err.value)
+
+
+def test_control_numbers_read_back_and_a_corrected_claim_sends_them_again(written: Any, tmp_path: Path) -> None:
+    path, _ = written("office-injection.json")
+    (claim,) = read_837p(path)
+    assert [ln.control_number for ln in claim.lines] == ["PCN-office-1", "PCN-office-2", "PCN-office-3"]
+    # a replacement without the first line: its lines keep the numbers they were first sent with
+    claim.frequency, claim.original_claim_id = "7", "2026163000123"
+    claim.lines = claim.lines[1:]
+    text = write_837p(claim, submitter_name="Riverside Family Medicine", submitter_id="1234567893",
+                      contact_name="Billing Office", contact_phone="217-555-0100")
+    assert [s.strip() for s in text.split("~") if s.strip().startswith("REF*6R*")] == [
+        "REF*6R*PCN-office-2", "REF*6R*PCN-office-3"]
+    fixed = tmp_path / "fixed.837"
+    fixed.write_text(text, encoding="ascii")
+    (back,) = read_837p(fixed)  # pyx12 accepts it
+    assert [(ln.code, ln.control_number) for ln in back.lines] == [
+        ("96372", "PCN-office-2"), ("99213", "PCN-office-3")]
+    back.lines[1].control_number = "pcn-office-2"
+    with pytest.raises(InputError) as err:
+        write_837p(back, submitter_name="R", submitter_id="1234567893", contact_name="B",
+                   contact_phone="217-555-0100")
+    assert err.value.where == "claim.lines[2].control_number"

@@ -276,3 +276,33 @@ def test_the_built_claim_survives_the_claim_file_format(appendectomy: Any, hospi
         assert getattr(back, key) == getattr(claim, key), key
     assert [(ln.revenue_code, ln.code, ln.units, ln.charge, ln.unit_kind) for ln in back.lines] == [
         (ln.revenue_code, ln.code, ln.units, ln.charge, ln.unit_kind) for ln in claim.lines]
+
+
+def test_every_837i_line_carries_its_control_number_after_its_date(tmp_path: Path, appendectomy: Any,
+                                                                   hospital: Profile) -> None:
+    claim = build(appendectomy, hospital)
+    path, text = write(tmp_path, claim)
+    v = validate_x12(path)
+    assert v.ok, v.errors  # REF*6R sits where 005010X223A2 puts it in loop 2400
+    refs = segments(text, "REF*6R")
+    assert refs == ["REF*6R*ACCT-26061001-1", "REF*6R*ACCT-26061001-2", "REF*6R*ACCT-26061001-3",
+                    "REF*6R*ACCT-26061001-4"]
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    for n, ref in enumerate(refs, start=1):  # LX, SV2, DTP*472, then REF*6R
+        i = segs.index(ref)
+        assert segs[i - 3] == f"LX*{n}" and segs[i - 2].startswith("SV2*") and segs[i - 1].startswith("DTP*472*")
+    # a stored number (a line read from an 837) is sent as it is; the others keep <CLM01>-<LX01>
+    claim.lines[1].control_number = "ORIG-0250"
+    path, text = write(tmp_path, claim, "stored.837")
+    assert validate_x12(path).ok
+    assert segments(text, "REF*6R")[:3] == ["REF*6R*ACCT-26061001-1", "REF*6R*ORIG-0250", "REF*6R*ACCT-26061001-3"]
+
+
+def test_two_lines_storing_one_control_number_are_refused(appendectomy: Any, hospital: Profile) -> None:
+    claim = build(appendectomy, hospital)
+    claim.lines[0].control_number = "ACCT-7"
+    claim.lines[2].control_number = "acct-7"  # the 835 matcher compares them ignoring case
+    with pytest.raises(InputError) as err:
+        write_837i(claim, **SUBMITTER)
+    assert err.value.where == "claim.lines[3].control_number"
+    assert "lines 1 and 3" in err.value.message and "REF*6R" in err.value.message

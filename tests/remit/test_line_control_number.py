@@ -7,8 +7,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
-from medcoder.claims.model import Claim
+from remit_claim_parts import submitter
+
+from medcoder.claims.model import Address, Claim, Provider, ServiceLine
+from medcoder.claims.readers.x837i import read_837i
+from medcoder.claims.writers.x837i import write_837i
 from medcoder.claims.writers.x837p import line_control_number
 from medcoder.remit.generate import adjudicate, remittance_for
 from medcoder.remit.match import match, match_lines
@@ -76,3 +81,56 @@ def test_control_numbers_fit_ref02_and_are_unique(make_claim: object) -> None:
     result = match([remittance_for([pay], payer=Party(name="P"), payee=Party(name="Q"), trace="T",
                                    paid_on=dt.date(2026, 7, 1))], [c])
     assert {ln.method for ln in result.matched[0].lines} == {"line-control-number"}
+
+
+def _stay(make_claim: object) -> Claim:
+    """An invented outpatient hospital claim (type of bill 131): two revenue-only lines and a lab line."""
+    c: Claim = make_claim("ACCT-0001")  # type: ignore[operator]
+    dos = c.service_from
+    lines = [ServiceLine(code="", system="REV", charge=D("1200"), units=D(1), date_of_service=dos, revenue_code="0450"),
+             ServiceLine(code="", system="REV", charge=D("300"), units=D(1), date_of_service=dos, revenue_code="0250"),
+             ServiceLine(code="85025", system="CPT", charge=D("45"), units=D(1), date_of_service=dos,
+                         revenue_code="0300")]
+    billing = dataclasses.replace(c.billing, name="Riverside General Hospital",
+                                  address=Address("100 Hospital Dr", "Springfield", "IL", "62701-1234"))
+    return dataclasses.replace(c, kind="institutional", lines=lines, billing=billing, rendering=None,
+                               type_of_bill="131", discharge_status="01", admission_type="1", admission_source="1",
+                               place_of_service="",
+                               attending=Provider(name="Lee", first_name="Ann", npi="1245319599", entity="person"))
+
+
+def test_institutional_lines_return_the_837i_control_numbers_and_are_paired_by_them(
+        tmp_path: Path, make_claim: object, payer: Party, payee: Party) -> None:
+    path = tmp_path / "stay.837"
+    path.write_text(write_837i(_stay(make_claim), **submitter(dt.datetime(2026, 5, 6, 9))), encoding="ascii")
+    (claim,) = read_837i(path)  # pyx12 accepts the 837I with its REF*6R
+    pay = adjudicate(claim, "paid")
+    assert [s.line_control_number for s in pay.lines] == ["ACCT-0001-1", "ACCT-0001-2", "ACCT-0001-3"]
+    text = write_835([remittance_for([pay], payer=payer, payee=payee, trace="T1", paid_on=dt.date(2026, 7, 1))],
+                     sender="PAYER01", receiver="RIVERSIDE", when=dt.datetime(2026, 7, 1, 8))
+    ((back,),) = [r.claims for r in read_835_text(text, source="generated")]
+    one, two, three = back.lines
+    back.lines = [dataclasses.replace(three, code="85027"), two, one]  # reordered, the lab line recoded
+    result = match([remittance_for([back], payer=payer, payee=payee, trace="T2", paid_on=dt.date(2026, 7, 1))],
+                   [claim])
+    (cm,) = result.matched
+    assert {(ln.remit_line, ln.claim_line, ln.method) for ln in cm.lines} == {
+        (1, 3, "line-control-number"), (2, 2, "line-control-number"), (3, 1, "line-control-number")}
+    assert cm.remit_only == [] and cm.claim_only == []
+
+
+def test_a_corrected_claim_is_paired_by_the_numbers_its_lines_were_first_sent_with(
+        tmp_path: Path, make_claim: object) -> None:
+    path = tmp_path / "stay.837"
+    path.write_text(write_837i(_stay(make_claim), **submitter(dt.datetime(2026, 5, 6, 9))), encoding="ascii")
+    (first,) = read_837i(path)
+    corrected = dataclasses.replace(first, frequency="7", type_of_bill="137", original_claim_id="ICN0001",
+                                    lines=[first.lines[0], first.lines[2]])  # the second line withdrawn
+    pay = adjudicate(corrected, "paid")
+    assert [s.line_control_number for s in pay.lines] == ["ACCT-0001-1", "ACCT-0001-3"]
+    pay.lines.reverse()
+    pairs, remit_only, claim_only = match_lines(corrected, pay)
+    assert [(p.remit_line, p.claim_line, p.method) for p in pairs] == [
+        (1, 2, "line-control-number"), (2, 1, "line-control-number")]
+    assert pairs[0].notes == ["REF*6R ACCT-0001-3 = the line item control number of line 2"]
+    assert remit_only == [] and claim_only == []

@@ -94,6 +94,9 @@ class ServiceLine:
     unit_kind: str = "UN"  # UN units, MJ anesthesia minutes (837 SV103)
     label: str = ""
     source_line: int | None = None  # the procedures[] sequence it came from
+    #: REF*6R line item control number (837 loop 2400) as read from an 837; the writers send it
+    #: instead of the computed ``<CLM01>-<LX01>``, so a corrected claim keeps its lines' numbers
+    control_number: str | None = None
 
 
 @dataclass

@@ -6,9 +6,11 @@ partly denied, denied or reversed. Used for tests, demos and round trips.
 
 Adjudication follows the 005010X221A1 conventions for each outcome:
 
-Each line returns the 837P's line item control number (REF*6R, ``<CLM01>-<LX01>``), as a payer
-does when the claim carried one; an institutional line (the 837I writer sends none) returns its
-LX sequence number.
+Each line returns the line item control number the 837P or 837I writer sent (REF*6R,
+:func:`medcoder.claims.writers.x837p.line_control_number`: the line's stored number, else
+``<CLM01>-<LX01>``), as a payer does when the claim carried one. An institutional line with a
+revenue code and no procedure code is returned as SVC01 ``NU:<revenue code>`` (835 TR3 loop 2110:
+NU when no HCPCS was billed; SVC04 is then not sent).
 
 - ``paid`` (CLP02 1, or ``status`` 2/3 for secondary/tertiary): each line's charge above the
   allowed amount is CO-45 (charge exceeds fee schedule); deductible PR-1, coinsurance PR-2
@@ -122,10 +124,12 @@ def adjudicate(
     lines: list[ServicePayment] = []
     claim_remarks: list[str] = []
     for n, ln in enumerate(claim.lines, start=1):
+        revenue_only = not ln.code and bool(ln.revenue_code)  # SVC01 NU:<revenue code>, no SVC04
         sp = ServicePayment(
-            code=ln.code, qualifier="HC", modifiers=list(ln.modifiers), charge=ln.charge, paid=ZERO,
-            revenue_code=ln.revenue_code, units_paid=ln.units, date_from=ln.date_of_service,
-            line_control_number=line_control_number(claim, n) if claim.kind == "professional" else str(n),
+            code=ln.revenue_code or "" if revenue_only else ln.code, qualifier="NU" if revenue_only else "HC",
+            modifiers=list(ln.modifiers), charge=ln.charge, paid=ZERO,
+            revenue_code=None if revenue_only else ln.revenue_code, units_paid=ln.units, date_from=ln.date_of_service,
+            line_control_number=line_control_number(claim, n),
         )
         lines.append(sp)
         if outcome == "denied" or n in denied_lines:

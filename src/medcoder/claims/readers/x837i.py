@@ -10,7 +10,8 @@ DTP*434 the statement period, DTP*435 the admission date (and hour), DTP*096 the
 hour, CL1 admission type, point of origin and discharge status; HI ABK/ABF (or BK/BF) the
 diagnoses with their POA indicator (HI0x-9; empty reads as none), ABJ the admitting diagnosis,
 DR the DRG, BBR/BBQ the ICD-10-PCS procedures with their dates; NM1*71 the attending and
-NM1*72 the operating physician; each LX a revenue line (SV2 + DTP*472).
+NM1*72 the operating physician; each LX a revenue line (SV2 + DTP*472, REF*6R the line item
+control number).
 """
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ def read_837i(path: str | Path) -> list[Claim]:
             )
         elif tag == "DTP" and e[1] == "472" and line is not None:
             line.date_of_service = _date(e[3].split("-")[0])
+        elif tag == "REF" and e[1] == "6R" and in_line and line is not None:
+            line.control_number = e[2] or None
         elif tag == "SE":
             finish_claim()
     finish_claim()

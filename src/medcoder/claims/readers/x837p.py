@@ -6,7 +6,8 @@ The file is validated with pyx12 first; a file that fails its implementation gui
 read (an InputError lists pyx12's findings, line and element). Delimiters come from the ISA
 segment (element separator at position 4, component separator ISA16, segment terminator after
 it). The reader walks the HL hierarchy: 20 billing provider, 22 subscriber (with its payer),
-23 patient; each CLM starts a claim, each LX a service line (SV1 + DTP*472).
+23 patient; each CLM starts a claim, each LX a service line (SV1 + DTP*472, REF*6R the line item
+control number, kept so that a corrected claim written from it sends the same numbers).
 """
 
 from __future__ import annotations
@@ -170,6 +171,8 @@ def read_837p(path: str | Path) -> list[Claim]:
             )
         elif tag == "DTP" and e[1] == "472" and line is not None:
             line.date_of_service = _date(e[3].split("-")[0])
+        elif tag == "REF" and e[1] == "6R" and line is not None:
+            line.control_number = e[2] or None
         elif tag == "SE":
             finish_claim()
     finish_claim()

@@ -17,7 +17,10 @@ and 2000A/2010AA/2000B/2010BA/2010BB as in the 837P writer), then loop 2300:
   other ICD-10-PCS procedures with their dates (``D8``)
 - 2310A attending (``NM1*71``, ``PRV*AT``), 2310B operating physician (``NM1*72``)
 - 2400 ``LX``, ``SV2`` revenue code, optional ``HC`` procedure code, charge, ``DA`` days or ``UN``
-  units, and ``DTP*472`` the line date.
+  units, ``DTP*472`` the line date and ``REF*6R`` the line item control number
+  (:func:`medcoder.claims.writers.x837p.line_control_number`, as on the 837P: the line's stored
+  number, else ``<CLM01>-<LX01>``; at most 38 + 1 + 3 characters, loop 2400 repeats up to 999
+  times, REF02 AN 1-50), which the payer returns on the 835 line (loop 2110 REF*6R).
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ import datetime as _dt
 import re
 
 from medcoder.claims.model import Address, Claim, Person, Provider
-from medcoder.claims.writers.x837p import FILING, _amount, _clean, _number, _strip
+from medcoder.claims.writers.x837p import (
+    FILING,
+    _amount,
+    _clean,
+    _number,
+    _strip,
+    line_control_numbers,
+)
 from medcoder.errors import InputError
 
 GUIDE = "005010X223A2"
@@ -184,6 +194,7 @@ def write_837i(
         _physician(body, claim.attending, "71", "AT")
     if claim.operating is not None:
         _physician(body, claim.operating, "72", None)
+    controls = line_control_numbers(claim)
     for n, ln in enumerate(claim.lines, start=1):
         proc = ":".join(["HC", ln.code, *ln.modifiers[:4]]) if ln.code else ""
         body.append(["LX", str(n)])
@@ -192,6 +203,7 @@ def write_837i(
             "DA" if ln.unit_kind == "DA" else "UN", _number(ln.units),
         ])
         body.append(["DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d")])
+        body.append(["REF", "6R", controls[n - 1]])
     body.append(["SE", str(len(body) + 1), "0001"])
     isa = [
         "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver_id[:15].ljust(15),

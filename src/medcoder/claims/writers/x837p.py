@@ -13,7 +13,9 @@ when the submitter wants to track its lines through adjudication; a payer that r
 returns it on the 835 line (005010X221A1 loop 2110 REF*6R), and it is unique within the claim
 (CLM01). medcoder writes :func:`line_control_number`, ``<CLM01>-<LX01>`` (at most 38 + 1 + 2
 characters: 837P loop 2400 repeats at most 50 times), so a remittance line can be tied to its
-claim line even when the payer changed the code or reordered the lines.
+claim line even when the payer changed the code or reordered the lines; a line read from an 837
+keeps the number it carried (``ServiceLine.control_number``). The 837I writer uses the same
+function.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from medcoder.errors import InputError
 
 # SBR09 claim filing indicator by payer kind
 FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "CI", "bcbs": "BL", "tricare": "CH"}
-LCN_MAX = 50  # REF02 (data element 127) of 837P loop 2400 REF*6R: AN 1-50 (CLM01 38 + "-" + LX01 ≤ 42)
+LCN_MAX = 50  # REF02 (data element 127) of 837 loop 2400 REF*6R: AN 1-50 (CLM01 38 + "-" + LX01 ≤ 43)
 
 
 def _amount(d: Decimal) -> str:
@@ -53,13 +55,48 @@ def _address(seg: list[list[str]], addr: Address | None, what: str) -> None:
     seg.append(["N4", _clean(addr.city), _clean(addr.state), addr.zip.replace("-", "")])
 
 
+def _control_numbers(claim: Claim) -> list[str]:
+    """Every line's REF*6R: its stored number, else ``<CLM01>-<LX01>``; a computed number that a
+    stored one already takes (a corrected claim that dropped or added lines) moves on to the next
+    line numbers past the claim's last (``-<len + 1>``, ...) that no line takes."""
+    base = _clean(claim.patient_control_number, upper=False)[:38]
+    stored = [_clean(ln.control_number or "", upper=False)[:LCN_MAX] for ln in claim.lines]
+    taken = {x.upper() for x in stored if x}
+    out: list[str] = []
+    spare = len(claim.lines)
+    for n, mine in enumerate(stored, start=1):
+        if not mine:
+            mine = f"{base}-{n}"
+            while mine.upper() in taken:
+                spare += 1
+                mine = f"{base}-{spare}"
+            taken.add(mine.upper())
+        out.append(mine)
+    return out
+
+
 def line_control_number(claim: Claim, n: int) -> str:
     """The line item control number medcoder writes for line ``n`` (1-based) of ``claim`` in
-    837P loop 2400 REF*6R: the patient control number as CLM01 carries it, ``-``, the line
-    number (LX01)."""
+    837P/837I loop 2400 REF*6R: the line's stored ``control_number`` when it has one (read from
+    an 837: a corrected claim keeps the numbers its lines were first sent with), else the patient
+    control number as CLM01 carries it, ``-``, the line number (LX01)."""
     if not 1 <= n <= len(claim.lines):
         raise InputError(f"line {n}: the claim has {len(claim.lines)} lines", where="claim.lines")
-    return f"{_clean(claim.patient_control_number, upper=False)[:38]}-{n}"
+    return _control_numbers(claim)[n - 1]
+
+
+def line_control_numbers(claim: Claim) -> list[str]:
+    """:func:`line_control_number` of every line, as the writers send them; an InputError when two
+    lines store the same one (the TR3 has it unique within the claim; the 835 matcher compares
+    them ignoring case)."""
+    numbers = _control_numbers(claim)
+    seen: dict[str, int] = {}
+    for n, lcn in enumerate(numbers, start=1):
+        if lcn.upper() in seen:
+            raise InputError(f"lines {seen[lcn.upper()]} and {n} have the same line item control number "
+                             f"(REF*6R) {lcn!r}; expected one per line", where=f"claim.lines[{n}].control_number")
+        seen[lcn.upper()] = n
+    return numbers
 
 
 def write_837p(
@@ -136,6 +173,7 @@ def write_837p(
         body.append(["NM1", "82", "1", _clean(r.name), _clean(r.first_name or ""), "", "", "", "XX", r.npi])
         if r.taxonomy:
             body.append(["PRV", "PE", "PXC", r.taxonomy])
+    controls = line_control_numbers(claim)
     for n, ln in enumerate(claim.lines, start=1):
         proc = ":".join(["HC", ln.code, *ln.modifiers])
         body.append(["LX", str(n)])
@@ -145,7 +183,7 @@ def write_837p(
             ":".join(str(p) for p in ln.pointers),
         ])
         body.append(["DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d")])
-        body.append(["REF", "6R", line_control_number(claim, n)])
+        body.append(["REF", "6R", controls[n - 1]])
     body.append(["SE", str(len(body) + 1), "0001"])
     isa = [
         "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver_id[:15].ljust(15),
