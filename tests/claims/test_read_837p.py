@@ -86,3 +86,15 @@ def test_control_numbers_read_back_and_a_corrected_claim_sends_them_again(writte
         write_837p(back, submitter_name="R", submitter_id="1234567893", contact_name="B",
                    contact_phone="217-555-0100")
     assert err.value.where == "claim.lines[2].control_number"
+
+
+def test_control_numbers_survive_the_claim_file(written: Any) -> None:
+    """A claim read from X12 and saved as a claim file (YAML/JSON) keeps each line's REF*6R."""
+    from medcoder.claims.serialize import claim_from_dict, claim_to_dict
+
+    path, _ = written("office-injection.json")
+    (claim,) = read_837p(path)
+    saved = claim_to_dict(claim)
+    assert [ln["control_number"] for ln in saved["lines"]] == ["PCN-office-1", "PCN-office-2", "PCN-office-3"]
+    back = claim_from_dict(saved)
+    assert [ln.control_number for ln in back.lines] == ["PCN-office-1", "PCN-office-2", "PCN-office-3"]

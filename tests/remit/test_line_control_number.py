@@ -117,6 +117,11 @@ def test_institutional_lines_return_the_837i_control_numbers_and_are_paired_by_t
     assert {(ln.remit_line, ln.claim_line, ln.method) for ln in cm.lines} == {
         (1, 3, "line-control-number"), (2, 2, "line-control-number"), (3, 1, "line-control-number")}
     assert cm.remit_only == [] and cm.claim_only == []
+    by_claim = {ln.claim_line: ln for ln in cm.lines}
+    # NU:0450 / NU:0250 agree with the revenue-only lines; the recoded lab line does not
+    assert by_claim[1].confidence == by_claim[2].confidence == "high"
+    assert not any("code differs" in n for n in by_claim[1].notes + by_claim[2].notes)
+    assert by_claim[3].confidence == "medium" and any("code differs" in n for n in by_claim[3].notes)
 
 
 def test_a_corrected_claim_is_paired_by_the_numbers_its_lines_were_first_sent_with(

@@ -211,6 +211,7 @@ def claim_from_dict(data: Any, *, source: str = "claim", path: str = "claim", ch
             revenue_code=rev,
             unit_kind=str(lo.get("unit_kind") or "UN"),
             label=str(lo.get("label") or ""),
+            control_number=str(lo["control_number"]).strip() or None if lo.get("control_number") else None,
         ))
     dates = [ln.date_of_service for ln in lines]
     start = o.get("service_from")
@@ -316,6 +317,7 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
                 "charge": str(ln.charge), "date": ln.date_of_service.isoformat(), "pointers": list(ln.pointers),
                 "place_of_service": ln.place_of_service, "unit_kind": ln.unit_kind,
                 **({"revenue_code": ln.revenue_code} if ln.revenue_code else {}),
+                **({"control_number": ln.control_number} if ln.control_number else {}),
             }
             for ln in claim.lines
         ],

@@ -363,8 +363,12 @@ def _submitted(s: ServicePayment) -> tuple[str, list[str]]:
 
 def _line_keys(s: ServicePayment, ln: ServiceLine) -> dict[str, bool | None]:
     code, mods = _submitted(s)
+    # a revenue-code-only line comes back as NU:<revenue code> (SVC01), its code empty on our claim
+    rev = ln.revenue_code or ""
+    same_code = (code.upper() == ln.code.upper() if ln.code
+                 else bool(rev) and code.lstrip("0") == rev.lstrip("0"))
     return {
-        "code": code.upper() == ln.code.upper(),
+        "code": same_code,
         "modifiers": sorted(m.upper() for m in mods) == sorted(m.upper() for m in ln.modifiers),
         "date": None if s.date_from is None else s.date_from == ln.date_of_service,
         "charge": abs(s.charge) == ln.charge,
